@@ -1,0 +1,63 @@
+# The two front-door commands are `make run` (the operator on a local control plane) and
+# `make test` (lint, unit tests, then integration tests on a fresh local control plane).
+# Everything they need is installed here: a virtual environment in .venv/, and the control
+# plane's binaries, built once from their Go modules into ~/.cache/it4it-operator/.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CLUSTER_DIR ?= .cluster
+PYTEST_ARGS ?=
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help venv binaries lint unit integration test run cluster-up cluster-down cluster-status crds clean
+
+help:
+	@echo "make run           run the operator on the local control plane (or \$$KUBECONFIG)"
+	@echo "make test          ruff, mypy, import-linter, unit tests, integration tests"
+	@echo "make cluster-up    start the local control plane in the background (.cluster/)"
+	@echo "make cluster-down  stop it"
+	@echo "make crds          regenerate crds/ from the API models"
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+binaries: venv
+	$(BIN)/it4it cluster build
+
+lint: venv
+	$(BIN)/ruff check operator tests
+	$(BIN)/ruff format --check operator tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+unit: venv
+	$(BIN)/pytest tests/unit -q $(PYTEST_ARGS)
+
+integration: binaries
+	$(BIN)/pytest tests/integration tests/e2e -q -m cluster $(PYTEST_ARGS)
+
+test: lint unit integration
+
+run: binaries
+	$(BIN)/it4it dev run --dir $(CLUSTER_DIR)
+
+cluster-up: binaries
+	$(BIN)/it4it cluster up --dir $(CLUSTER_DIR)
+
+cluster-down: venv
+	$(BIN)/it4it cluster down --dir $(CLUSTER_DIR)
+
+cluster-status: venv
+	$(BIN)/it4it cluster status --dir $(CLUSTER_DIR)
+
+crds: venv
+	$(BIN)/it4it crds --out crds
+
+clean: cluster-down
+	rm -rf $(VENV) $(CLUSTER_DIR)
