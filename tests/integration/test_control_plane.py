@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -54,13 +53,6 @@ def _eventually(check: Any, timeout: float = 60) -> Any:
         time.sleep(0.5)
 
 
-@pytest.fixture
-def namespace(cluster: Any, request: pytest.FixtureRequest) -> str:
-    name = f"cp-{request.node.name[:40].replace('_', '-').lower()}"
-    cluster.kubectl("create", "namespace", name)
-    return name
-
-
 def test_fake_nodes_are_ready(cluster: Any) -> None:
     nodes = _get(cluster, "nodes")["items"]
     ready = [
@@ -105,8 +97,14 @@ def test_a_pod_with_the_chaos_label_turns_failed(cluster: Any, namespace: str) -
 
 
 def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
+    """A LISTEN socket on `port` (read from /proc: a connect() to a free ephemeral port can
+    succeed by connecting to itself)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                return True
+    return False
 
 
 def test_a_second_cluster_runs_side_by_side_and_stops_without_a_trace(

@@ -36,11 +36,14 @@ def free_port() -> int:
 
 
 def _alive(pid: int, binary: str) -> bool:
+    """Whether `pid` is a live (not zombie) process of `binary`, by /proc/PID/stat's comm
+    (which, unlike cmdline, stays readable while an exiting process still holds its ports)."""
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    return Path(cmdline).name == Path(binary).name
+    comm, _, rest = stat.partition("(")[2].rpartition(")")
+    return rest.split()[0] not in ("Z", "X") and comm == Path(binary).name[:15]
 
 
 def _wait(what: str, check: Callable[[], bool], timeout: float, log: Path | None = None) -> None:
