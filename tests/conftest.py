@@ -24,11 +24,24 @@ class ExistingCluster:
 
     kubeconfig: Path
 
-    def kubectl(self, *args: str, input: str | None = None, check: bool = True,
-                kubeconfig: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def kubectl(
+        self,
+        *args: str,
+        input: str | None = None,
+        check: bool = True,
+        kubeconfig: Path | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(tools.binary("kubectl")), "--kubeconfig", str(kubeconfig or self.kubeconfig),
-             *args], input=input, text=True, capture_output=True, check=check,
+            [
+                str(tools.binary("kubectl")),
+                "--kubeconfig",
+                str(kubeconfig or self.kubeconfig),
+                *args,
+            ],
+            input=input,
+            text=True,
+            capture_output=True,
+            check=check,
         )
 
 

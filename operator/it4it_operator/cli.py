@@ -7,6 +7,7 @@ Each subcommand imports what it needs lazily, so `it4it crds` works without a cl
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -42,15 +43,87 @@ def _crds(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    from it4it_operator.handlers.run import run_operator
+
+    run_operator(
+        namespace=args.namespace,
+        liveness=args.liveness,
+        log_format=args.log_format,
+        peering=args.peering,
+        verbose=args.verbose,
+    )
+    return 0
+
+
+def _dev_run(args: argparse.Namespace) -> int:
+    """`make run`: the local control plane (unless KUBECONFIG is set), CRDs, the operator."""
+    import os
+
+    from it4it_operator.api import crdgen
+    from it4it_operator.devcluster import LocalCluster, tools
+    from it4it_operator.handlers.run import run_operator
+
+    if os.environ.get("KUBECONFIG"):
+        kubeconfig = Path(os.environ["KUBECONFIG"])
+        print(f"using the cluster of KUBECONFIG={kubeconfig}")
+    else:
+        kubeconfig = LocalCluster(args.dir.resolve()).up().kubeconfig
+        os.environ["KUBECONFIG"] = str(kubeconfig)
+    kubectl = [str(tools.binary("kubectl")), "--kubeconfig", str(kubeconfig)]
+    crds = crdgen.generate()
+    manifests = "\n---\n".join(crds.values())
+    subprocess.run(
+        [*kubectl, "apply", "--server-side", "--force-conflicts", "-f", "-"],
+        input=manifests,
+        text=True,
+        check=True,
+    )
+    names = [f"crd/{file.removesuffix('.yaml')}" for file in crds]
+    subprocess.run(
+        [*kubectl, "wait", "--for=condition=Established", *names, "--timeout=60s"], check=True
+    )
+    print(
+        f"""
+The operator runs below; Ctrl-C stops it (the control plane keeps running: make cluster-down).
+In another shell:
+    export KUBECONFIG={kubeconfig}
+    export PATH={tools.bin_dir()}:$PATH
+    kubectl apply -f manifests/samples/
+    kubectl get it4it -A
+""",
+        flush=True,
+    )
+    run_operator(namespace=None, liveness=None, log_format="plain", peering=None)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="it4it", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     cluster = sub.add_parser("cluster", help="the local control plane (etcd, apiserver, KWOK)")
     cluster.add_argument("action", choices=["up", "down", "status", "build"])
-    cluster.add_argument("--dir", type=Path, default=DEFAULT_CLUSTER_DIR,
-                         help="the cluster's folder (default: .cluster)")
+    cluster.add_argument(
+        "--dir",
+        type=Path,
+        default=DEFAULT_CLUSTER_DIR,
+        help="the cluster's folder (default: .cluster)",
+    )
     cluster.set_defaults(func=_cluster)
+
+    run = sub.add_parser("run", help="run the operator (in-cluster config or KUBECONFIG)")
+    run.add_argument("--namespace", help="watch one namespace (default: all)")
+    run.add_argument("--liveness", help="liveness endpoint, e.g. http://0.0.0.0:8080/healthz")
+    run.add_argument("--log-format", choices=["plain", "json"], default="plain")
+    run.add_argument("--peering", help="kopf peering name, for several replicas")
+    run.add_argument("--verbose", action="store_true")
+    run.set_defaults(func=_run)
+
+    dev = sub.add_parser("dev", help="developer workflows")
+    dev.add_argument("action", choices=["run"])
+    dev.add_argument("--dir", type=Path, default=DEFAULT_CLUSTER_DIR)
+    dev.set_defaults(func=_dev_run)
 
     crds = sub.add_parser("crds", help="write the CRD YAML generated from the API models")
     crds.add_argument("--out", type=Path, default=Path("crds"))

@@ -56,7 +56,8 @@ def _eventually(check: Any, timeout: float = 60) -> Any:
 def test_fake_nodes_are_ready(cluster: Any) -> None:
     nodes = _get(cluster, "nodes")["items"]
     ready = [
-        n["metadata"]["name"] for n in nodes
+        n["metadata"]["name"]
+        for n in nodes
         if any(c["type"] == "Ready" and c["status"] == "True" for c in n["status"]["conditions"])
     ]
     assert len(ready) >= 1 and len(ready) == len(nodes)

@@ -36,14 +36,19 @@ def free_port() -> int:
 
 
 def _alive(pid: int, binary: str) -> bool:
-    """Whether `pid` is a live (not zombie) process of `binary`, by /proc/PID/stat's comm
-    (which, unlike cmdline, stays readable while an exiting process still holds its ports)."""
+    """Whether `pid` is a live process of `binary`, by /proc/PID/status: its Name (comm, which
+    unlike cmdline stays readable while the process exits) and its threads. A zombie leader
+    whose other threads still run counts as alive: they may still hold its listening ports."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        status = dict(
+            line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        )
+    except (OSError, ValueError):
         return False
-    comm, _, rest = stat.partition("(")[2].rpartition(")")
-    return rest.split()[0] not in ("Z", "X") and comm == Path(binary).name[:15]
+    if status.get("Name", "").strip() != Path(binary).name[:15]:
+        return False
+    zombie = status.get("State", "").strip()[:1] in ("Z", "X")
+    return not zombie or int(status.get("Threads", "1")) > 1
 
 
 def _wait(what: str, check: Callable[[], bool], timeout: float, log: Path | None = None) -> None:
@@ -111,15 +116,34 @@ class LocalCluster:
     # -- kubeconfig --------------------------------------------------------------------------
     def write_kubeconfig(self, user: str, path: Path) -> Path:
         cert, key = self._pki.client(user)
-        path.write_text(json.dumps({
-            "apiVersion": "v1", "kind": "Config", "current-context": "it4it-local",
-            "clusters": [{"name": "it4it-local", "cluster": {
-                "server": self.server, "certificate-authority": str(self._pki.ca_cert)}}],
-            "users": [{"name": user, "user": {
-                "client-certificate": str(cert), "client-key": str(key)}}],
-            "contexts": [{"name": "it4it-local", "context": {
-                "cluster": "it4it-local", "user": user}}],
-        }, indent=2))
+        path.write_text(
+            json.dumps(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Config",
+                    "current-context": "it4it-local",
+                    "clusters": [
+                        {
+                            "name": "it4it-local",
+                            "cluster": {
+                                "server": self.server,
+                                "certificate-authority": str(self._pki.ca_cert),
+                            },
+                        }
+                    ],
+                    "users": [
+                        {
+                            "name": user,
+                            "user": {"client-certificate": str(cert), "client-key": str(key)},
+                        }
+                    ],
+                    "contexts": [
+                        {"name": "it4it-local", "context": {"cluster": "it4it-local", "user": user}}
+                    ],
+                },
+                indent=2,
+            )
+        )
         path.chmod(0o600)
         return path
 
@@ -128,12 +152,24 @@ class LocalCluster:
         pki.issue_client(self._pki, user, groups)
         return self.write_kubeconfig(user, self.directory / f"kubeconfig-{user}")
 
-    def kubectl(self, *args: str, input: str | None = None, check: bool = True,
-                kubeconfig: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def kubectl(
+        self,
+        *args: str,
+        input: str | None = None,
+        check: bool = True,
+        kubeconfig: Path | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(tools.binary("kubectl")), "--kubeconfig", str(kubeconfig or self.kubeconfig),
-             *args],
-            input=input, text=True, capture_output=True, check=check,
+            [
+                str(tools.binary("kubectl")),
+                "--kubeconfig",
+                str(kubeconfig or self.kubeconfig),
+                *args,
+            ],
+            input=input,
+            text=True,
+            capture_output=True,
+            check=check,
         )
 
     # -- processes ---------------------------------------------------------------------------
@@ -142,8 +178,12 @@ class LocalCluster:
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("ab") as out:
             proc = subprocess.Popen(
-                [str(tools.binary(name)), *args], stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.directory,
+                [str(tools.binary(name)), *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=self.directory,
             )
         self.pids[name] = proc.pid
         self._save()
@@ -155,8 +195,9 @@ class LocalCluster:
         else:
             ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
         try:
-            with urllib.request.urlopen(f"https://127.0.0.1:{port}{path}", context=ctx,
-                                        timeout=2) as r:
+            with urllib.request.urlopen(
+                f"https://127.0.0.1:{port}{path}", context=ctx, timeout=2
+            ) as r:
                 return bool(r.status == 200)
         except (OSError, ValueError):
             return False
@@ -173,91 +214,143 @@ class LocalCluster:
 
     def _start_etcd(self) -> None:
         client, peer = self.ports["etcd"], self.ports["etcd-peer"]
-        self._spawn("etcd", [
-            f"--data-dir={self.directory / 'etcd'}", "--name=default",
-            f"--listen-client-urls=http://127.0.0.1:{client}",
-            f"--advertise-client-urls=http://127.0.0.1:{client}",
-            f"--listen-peer-urls=http://127.0.0.1:{peer}",
-            f"--initial-advertise-peer-urls=http://127.0.0.1:{peer}",
-            f"--initial-cluster=default=http://127.0.0.1:{peer}",
-            "--unsafe-no-fsync", "--log-level=warn",
-        ])
+        self._spawn(
+            "etcd",
+            [
+                f"--data-dir={self.directory / 'etcd'}",
+                "--name=default",
+                f"--listen-client-urls=http://127.0.0.1:{client}",
+                f"--advertise-client-urls=http://127.0.0.1:{client}",
+                f"--listen-peer-urls=http://127.0.0.1:{peer}",
+                f"--initial-advertise-peer-urls=http://127.0.0.1:{peer}",
+                f"--initial-cluster=default=http://127.0.0.1:{peer}",
+                "--unsafe-no-fsync",
+                "--log-level=warn",
+            ],
+        )
         _wait("etcd", lambda: self._http_ok(client, "/health"), 30, self._log("etcd"))
 
     def _start_apiserver(self) -> None:
         p = self._pki
-        self._spawn("kube-apiserver", [
-            f"--etcd-servers=http://127.0.0.1:{self.ports['etcd']}",
-            "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
-            f"--secure-port={self.ports['kube-apiserver']}",
-            f"--tls-cert-file={p.serving_cert}", f"--tls-private-key-file={p.serving_key}",
-            f"--client-ca-file={p.ca_cert}",
-            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-            f"--service-account-key-file={p.sa_pub}",
-            f"--service-account-signing-key-file={p.sa_key}",
-            f"--service-cluster-ip-range={SERVICE_CIDR}",
-            "--authorization-mode=Node,RBAC", "--allow-privileged=true",
-            "--endpoint-reconciler-type=none", "--v=1",
-        ])
+        self._spawn(
+            "kube-apiserver",
+            [
+                f"--etcd-servers=http://127.0.0.1:{self.ports['etcd']}",
+                "--bind-address=127.0.0.1",
+                "--advertise-address=127.0.0.1",
+                f"--secure-port={self.ports['kube-apiserver']}",
+                f"--tls-cert-file={p.serving_cert}",
+                f"--tls-private-key-file={p.serving_key}",
+                f"--client-ca-file={p.ca_cert}",
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                f"--service-account-key-file={p.sa_pub}",
+                f"--service-account-signing-key-file={p.sa_key}",
+                f"--service-cluster-ip-range={SERVICE_CIDR}",
+                "--authorization-mode=Node,RBAC",
+                "--allow-privileged=true",
+                "--endpoint-reconciler-type=none",
+                "--v=1",
+            ],
+        )
         port = self.ports["kube-apiserver"]
-        _wait("kube-apiserver", lambda: self._https_ok(port, "/readyz", client=True), 90,
-              self._log("kube-apiserver"))
+        _wait(
+            "kube-apiserver",
+            lambda: self._https_ok(port, "/readyz", client=True),
+            90,
+            self._log("kube-apiserver"),
+        )
 
     def _start_controllers(self) -> None:
         kc, p = str(self.kubeconfig), self._pki
-        self._spawn("kube-controller-manager", [
-            f"--kubeconfig={kc}", f"--authentication-kubeconfig={kc}",
-            f"--authorization-kubeconfig={kc}", "--bind-address=127.0.0.1",
-            f"--secure-port={self.ports['kube-controller-manager']}", "--leader-elect=false",
-            f"--service-account-private-key-file={p.sa_key}", f"--root-ca-file={p.ca_cert}",
-            "--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller",
-            "--concurrent-deployment-syncs=10", "--concurrent-replicaset-syncs=10",
-            "--concurrent-gc-syncs=20", "--v=1",
-        ])
-        self._spawn("kube-scheduler", [
-            f"--kubeconfig={kc}", f"--authentication-kubeconfig={kc}",
-            f"--authorization-kubeconfig={kc}", "--bind-address=127.0.0.1",
-            f"--secure-port={self.ports['kube-scheduler']}", "--leader-elect=false", "--v=1",
-        ])
+        self._spawn(
+            "kube-controller-manager",
+            [
+                f"--kubeconfig={kc}",
+                f"--authentication-kubeconfig={kc}",
+                f"--authorization-kubeconfig={kc}",
+                "--bind-address=127.0.0.1",
+                f"--secure-port={self.ports['kube-controller-manager']}",
+                "--leader-elect=false",
+                f"--service-account-private-key-file={p.sa_key}",
+                f"--root-ca-file={p.ca_cert}",
+                "--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller",
+                "--concurrent-deployment-syncs=10",
+                "--concurrent-replicaset-syncs=10",
+                "--concurrent-gc-syncs=20",
+                "--v=1",
+            ],
+        )
+        self._spawn(
+            "kube-scheduler",
+            [
+                f"--kubeconfig={kc}",
+                f"--authentication-kubeconfig={kc}",
+                f"--authorization-kubeconfig={kc}",
+                "--bind-address=127.0.0.1",
+                f"--secure-port={self.ports['kube-scheduler']}",
+                "--leader-elect=false",
+                "--v=1",
+            ],
+        )
         kwok_config = self.directory / "kwok.yaml"
         stages = sorted(KWOK_STAGES.glob("*.yaml"))
         kwok_config.write_text("\n---\n".join(s.read_text() for s in stages))
-        self._spawn("kwok", [
-            f"--kubeconfig={kc}", f"--config={kwok_config}",
-            "--manage-all-nodes=false",
-            "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-            f"--server-address=127.0.0.1:{self.ports['kwok']}",
-            "--cidr=10.244.0.0/16", "--node-ip=127.0.0.1",
-        ])
+        self._spawn(
+            "kwok",
+            [
+                f"--kubeconfig={kc}",
+                f"--config={kwok_config}",
+                "--manage-all-nodes=false",
+                "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+                f"--server-address=127.0.0.1:{self.ports['kwok']}",
+                "--cidr=10.244.0.0/16",
+                "--node-ip=127.0.0.1",
+            ],
+        )
         for name in ("kube-controller-manager", "kube-scheduler"):
             _wait(name, self._healthz(self.ports[name]), 60, self._log(name))
-        _wait("kwok", lambda: self._http_ok(self.ports["kwok"], "/healthz"), 60,
-              self._log("kwok"))
+        _wait("kwok", lambda: self._http_ok(self.ports["kwok"], "/healthz"), 60, self._log("kwok"))
 
     def _create_nodes(self) -> None:
         docs = [
             {
-                "apiVersion": "v1", "kind": "Node",
+                "apiVersion": "v1",
+                "kind": "Node",
                 "metadata": {
                     "name": f"kwok-node-{i}",
-                    "annotations": {"kwok.x-k8s.io/node": "fake",
-                                    "node.alpha.kubernetes.io/ttl": "0"},
-                    "labels": {"type": "kwok", "kubernetes.io/role": "agent",
-                               "kubernetes.io/hostname": f"kwok-node-{i}",
-                               "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"},
+                    "annotations": {
+                        "kwok.x-k8s.io/node": "fake",
+                        "node.alpha.kubernetes.io/ttl": "0",
+                    },
+                    "labels": {
+                        "type": "kwok",
+                        "kubernetes.io/role": "agent",
+                        "kubernetes.io/hostname": f"kwok-node-{i}",
+                        "kubernetes.io/os": "linux",
+                        "kubernetes.io/arch": "amd64",
+                    },
                 },
-                "status": {"allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110"},
-                           "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110"}},
+                "status": {
+                    "allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110"},
+                    "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110"},
+                },
             }
             for i in range(self.nodes)
         ]
-        self.kubectl("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List",
-                                                           "items": docs}))
+        self.kubectl(
+            "apply",
+            "-f",
+            "-",
+            input=json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}),
+        )
         self.kubectl("wait", "--for=condition=Ready", "node", "--all", "--timeout=60s")
         # The default namespace's ServiceAccount shows the controller-manager is working.
-        _wait("the default ServiceAccount",
-              lambda: self.kubectl("get", "sa", "default", check=False).returncode == 0, 60,
-              self._log("kube-controller-manager"))
+        _wait(
+            "the default ServiceAccount",
+            lambda: self.kubectl("get", "sa", "default", check=False).returncode == 0,
+            60,
+            self._log("kube-controller-manager"),
+        )
 
     def up(self) -> LocalCluster:
         """Start every component (reusing a running cluster in the same folder)."""
@@ -283,25 +376,30 @@ class LocalCluster:
             raise
         return self
 
-    def down(self, timeout: float = 15) -> None:
-        """Stop every component by process id, newest first; leave no process behind."""
+    def down(self, grace: float = 5) -> None:
+        """Stop every component by process id, clients first and etcd last; each gets `grace`
+        seconds after SIGTERM, then SIGKILL. Returns when none of them is left."""
         self.load()
         for name in reversed(COMPONENTS):
             pid = self.pids.get(name)
-            if pid and _alive(pid, name):
-                os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for name in reversed(COMPONENTS):
-            pid = self.pids.get(name)
-            while pid and _alive(pid, name) and time.monotonic() < deadline:
-                _reap(pid)
-                time.sleep(0.1)
-            if pid and _alive(pid, name):
-                os.killpg(pid, signal.SIGKILL)
-                _reap(pid)
+            if pid:
+                _stop(pid, name, grace)
         self.pids = {}
         if self.directory.exists():
             self._save()
+
+
+def _stop(pid: int, name: str, grace: float) -> None:
+    for sig, patience in ((signal.SIGTERM, grace), (signal.SIGKILL, 10.0)):
+        if not _alive(pid, name):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, sig)
+        deadline = time.monotonic() + patience
+        while _alive(pid, name) and time.monotonic() < deadline:
+            _reap(pid)
+            time.sleep(0.05)
+    _reap(pid)
 
 
 def _reap(pid: int) -> None:

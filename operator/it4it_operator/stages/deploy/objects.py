@@ -43,5 +43,5 @@ def object_key(obj: Mapping[str, Any]) -> ObjectKey:
 
 
 def describe(obj: Mapping[str, Any]) -> str:
-    """"Kind/name" for messages, with "?" standing in for what is missing."""
+    """The "Kind/name" of an object for messages, "?" standing in for what is missing."""
     return f"{obj.get('kind') or '?'}/{object_name(obj) or '?'}"

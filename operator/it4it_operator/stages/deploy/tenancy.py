@@ -174,7 +174,8 @@ def confine(
             continue
         identity = _identity_problems(index, obj)
         problems += identity
-        problems += _kind_problems(index, obj, allowed_kinds)
+        if obj.get("apiVersion") and obj.get("kind"):
+            problems += _kind_problems(index, obj, allowed_kinds)
         problems += _namespace_problems(index, obj, namespace)
         key = object_key(obj)
         if not identity and key in seen:

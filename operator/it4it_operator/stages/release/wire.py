@@ -1,14 +1,25 @@
-"""RFC 3339 timestamps as they travel in specs and status (`validity.from`, `agreedAt`, `at`).
+"""Reading the wire format that Release and Consume share: nested camelCase dicts and times.
 
-Release (validity windows) and Consume (contracts, health history, notifications) read and write
-the same format, so it lives here once; Consume may import Release, never the reverse. Times are
-always timezone-aware: a time written without an offset is taken as UTC, and written back in UTC
-with a "Z", to the second, so a status written twice for the same instant is byte-identical.
+Stage functions take objects as the API server returns them (plain dicts), so they need a lookup
+that tolerates absent or null branches, and RFC 3339 times (`validity.from`, `agreedAt`, `at`).
+Both live here once; Consume may import Release, never the reverse. Times are always
+timezone-aware: a time written without an offset is taken as UTC, and written back in UTC with a
+"Z", to the second, so a status written twice for the same instant is byte-identical.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
+
+
+def dig(obj: object, *path: str) -> Any:
+    """`obj[path[0]][path[1]]...`, or None as soon as a step is absent or not a mapping."""
+    value: Any = obj
+    for key in path:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -1,0 +1,92 @@
+"""ActualProductInstance: what really runs (Deploy and Operate value streams).
+
+Written by the operator only: the release in place, the inventory of applied objects with their
+health, drift against the desired model and the known errors that match. The applied objects
+are owned by it, so deleting it garbage-collects them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from it4it_operator.api.common import (
+    ApiModel,
+    Name,
+    Resource,
+    Sha256,
+    StatusBase,
+    Text,
+    Word,
+)
+
+Health = Literal["Healthy", "Progressing", "Degraded", "Missing", "Suspended"]
+
+
+class ActualProductInstanceSpec(ApiModel):
+    """The link back to the desired model."""
+
+    desired_instance: Name | None = Field(
+        default=None, description="The DesiredProductInstance this instance realises."
+    )
+
+
+class AppliedResource(ApiModel):
+    """One object applied for the instance, with its health."""
+
+    api_version: Annotated[str, StringConstraints(min_length=1, max_length=253)] = Field(
+        description="apiVersion of the object."
+    )
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=63)] = Field(
+        description="Kind of the object."
+    )
+    name: Annotated[str, StringConstraints(min_length=1, max_length=253)] = Field(
+        description="Name of the object, in the instance's namespace."
+    )
+    uid: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, description="UID of the object."
+    )
+    health: Health | None = Field(default=None, description="Health as assessed by plugins.")
+    message: Text | None = Field(default=None, description="Why, when not Healthy.")
+
+
+class ActualProductInstanceStatus(StatusBase):
+    """Observed state of what runs."""
+
+    release: Name | None = Field(default=None, description="The ProductRelease in place.")
+    plan_hash: Sha256 | None = Field(default=None, description="Hash of the plan in place.")
+    health: Health | None = Field(
+        default=None, description="Healthy, Progressing, Degraded, Missing or Suspended."
+    )
+    resources: list[AppliedResource] = Field(
+        default_factory=list, max_length=256, description="Inventory of the applied objects."
+    )
+    drift: list[Text] = Field(
+        default_factory=list,
+        max_length=256,
+        description="Fields or objects that differ from the desired model.",
+    )
+    known_errors: list[Word] = Field(
+        default_factory=list,
+        max_length=64,
+        description="Known defects of the release whose symptoms match (ids, e.g. GB-17).",
+    )
+    in_change: bool | None = Field(
+        default=None, description="True while a change is being applied or observed."
+    )
+    open_incidents: int | None = Field(default=None, ge=0, description="Open Incidents.")
+
+
+class ActualProductInstance(Resource):
+    """What really runs: release in place, applied objects and their health, drift."""
+
+    kind: Literal["ActualProductInstance"] = Field(
+        default="ActualProductInstance", description="ActualProductInstance"
+    )
+    spec: ActualProductInstanceSpec = Field(
+        default_factory=ActualProductInstanceSpec, description="Written by the operator."
+    )
+    status: ActualProductInstanceStatus = Field(
+        default_factory=ActualProductInstanceStatus, description="Written by the operator."
+    )

@@ -1,0 +1,162 @@
+"""ProductRelease: the versioned, accepted, immutable release package (Integrate -> Deploy).
+
+The product team's CI pipeline writes it: images pinned by digest, the deployment design as
+manifests with placeholders, the JSON Schema of the parameters a deployment may set, release
+notes and known defects with workarounds. Once `acceptance.accepted` is true the spec is frozen
+by a CEL transition rule, so what was tested is exactly what is deployed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, StringConstraints
+
+from it4it_operator.api.common import (
+    ApiModel,
+    DnsLabel,
+    FreeForm,
+    ImageByDigest,
+    LongText,
+    Resource,
+    SemVer,
+    Sha256,
+    ShortText,
+    StatusBase,
+    Text,
+    Word,
+    cel,
+    validations,
+)
+
+Severity = Literal["Critical", "Major", "Minor"]
+
+IMMUTABLE_ONCE_ACCEPTED = cel(
+    "!has(oldSelf.acceptance) || !oldSelf.acceptance.accepted || self == oldSelf",
+    "spec is immutable once acceptance.accepted is true; publish a new ProductRelease",
+)
+
+
+class BuildImage(ApiModel):
+    """One container image of the build package."""
+
+    name: DnsLabel = Field(description="Name the manifests use in the $(images.NAME) placeholder.")
+    image: ImageByDigest = Field(
+        description="Image pinned by digest, registry/repository@sha256:<64 hex>; a tag is "
+        "refused because a tag can move and a release must not."
+    )
+
+
+class BuildPackage(ApiModel):
+    """The tagged and secured build artefacts of the release."""
+
+    images: list[BuildImage] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Container images, each pinned by digest and named for the manifests.",
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]},
+    )
+
+
+class ManifestMetadata(ApiModel):
+    """Metadata of a manifest: a name (placeholders allowed), labels and annotations."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=253)] = Field(
+        description='Object name, usually with a placeholder: "$(instance.name)-web". No '
+        "namespace: the operator puts every object in the instance's namespace."
+    )
+
+
+class Manifest(ApiModel):
+    """One namespaced Kubernetes object of the deployment design, with placeholders."""
+
+    model_config = ConfigDict(extra="allow")
+
+    api_version: Annotated[str, StringConstraints(min_length=1, max_length=253)] = Field(
+        description="apiVersion of the object, e.g. apps/v1."
+    )
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=63)] = Field(
+        description="Kind of the object, e.g. Deployment."
+    )
+    metadata: ManifestMetadata = Field(description="Object metadata; name is required.")
+
+
+class KnownDefect(ApiModel):
+    """A known error with its workaround: a Knowledge Item handed to Operate."""
+
+    id: Word = Field(description="Identifier of the defect, e.g. GB-17.")
+    summary: ShortText = Field(description="One line saying what goes wrong.")
+    severity: Severity = Field(default="Minor", description="Critical, Major or Minor.")
+    symptoms: list[ShortText] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Signs that point to this defect, e.g. CrashLoopBackOff or a log line; "
+        "Operate matches them to diagnose incidents.",
+    )
+    workaround: Text | None = Field(default=None, description="What to do until it is fixed.")
+
+
+class Acceptance(ApiModel):
+    """The verdict of release acceptance; accepted releases are immutable and deployable."""
+
+    accepted: bool = Field(
+        default=False,
+        description="True once the release passed acceptance; from then on the spec is "
+        "immutable and the release may be deployed.",
+    )
+    accepted_by: ShortText | None = Field(default=None, description="Who accepted the release.")
+    tests_passed: int | None = Field(default=None, ge=0, description="Acceptance tests passed.")
+    tests_failed: int | None = Field(default=None, ge=0, description="Acceptance tests failed.")
+
+
+class ProductReleaseSpec(ApiModel):
+    """The release package: build package, deployment design, parameters and knowledge."""
+
+    model_config = ConfigDict(json_schema_extra=validations(IMMUTABLE_ONCE_ACCEPTED))
+
+    product: DnsLabel = Field(description="The product this is a release of (a DNS label).")
+    version: SemVer = Field(description="Semantic version of the release, e.g. 1.1.0.")
+    build_package: BuildPackage = Field(
+        default_factory=BuildPackage, description="Build artefacts: images pinned by digest."
+    )
+    parameters: FreeForm | None = Field(
+        default=None,
+        description="JSON Schema (2020-12) of the values a deployment may set, with defaults; "
+        "referenced in manifests as $(params.NAME).",
+    )
+    manifests: list[Manifest] = Field(
+        min_length=1,
+        max_length=200,
+        description="Deployment design: namespaced Kubernetes objects with placeholders "
+        "$(params.NAME), $(images.NAME), $(instance.name), $(instance.namespace). A value "
+        "that is exactly one placeholder keeps the parameter's type.",
+    )
+    release_notes: LongText | None = Field(default=None, description="What changed, for people.")
+    known_defects: list[KnownDefect] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Known errors with workarounds, used by Operate to diagnose incidents.",
+    )
+    acceptance: Acceptance | None = Field(
+        default=None, description="Acceptance verdict; accepted freezes the spec."
+    )
+
+
+class ProductReleaseStatus(StatusBase):
+    """Observed state of a ProductRelease."""
+
+    digest: Sha256 | None = Field(
+        default=None, description="sha256 of the canonical spec, computed by the operator."
+    )
+
+
+class ProductRelease(Resource):
+    """A versioned release package of a product: images, manifests, parameters, knowledge."""
+
+    kind: Literal["ProductRelease"] = Field(default="ProductRelease", description="ProductRelease")
+    spec: ProductReleaseSpec = Field(description="The release package, frozen once accepted.")
+    status: ProductReleaseStatus = Field(
+        default_factory=ProductReleaseStatus, description="Written by the operator."
+    )

@@ -1,0 +1,103 @@
+"""Validate Deployment (IT4IT 5.4): what really runs, compared with the desired model.
+
+Reads back every planned object, asks the health assessor plugin for its kind (with the pods of
+workloads, so failing or restarting pods show), lists drift against the plan, and writes what it
+found on the ActualProductInstance: resources with health, drift, known errors of the release.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from it4it_operator.controllers.context import Context
+from it4it_operator.stages.deploy.drift import compute_drift
+from it4it_operator.stages.deploy.health import instance_health
+from it4it_operator.stages.deploy.objects import api_group, describe, object_key
+from it4it_operator.stages.deploy.observe import ObjectHealth
+
+WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """The live state of one instance's planned objects."""
+
+    live: dict[tuple[str, str, str], dict[str, Any] | None]
+    objects: list[ObjectHealth]
+    resources: list[dict[str, Any]]
+    drift: list[str]
+    health: str
+
+
+def _pods(ctx: Context, obj: dict[str, Any]) -> list[dict[str, Any]]:
+    if obj["kind"] not in WORKLOADS:
+        return []
+    selector = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels")
+    if not selector:
+        return []
+    return ctx.kube.list_objects("v1", "Pod", obj["metadata"]["namespace"], selector)
+
+
+def inspect(ctx: Context, desired: list[dict[str, Any]], *, disabled: bool) -> Inspection:
+    live: dict[tuple[str, str, str], dict[str, Any] | None] = {}
+    objects: list[ObjectHealth] = []
+    resources: list[dict[str, Any]] = []
+    for want in desired:
+        meta = want["metadata"]
+        found = ctx.kube.get(want["apiVersion"], want["kind"], meta["name"], meta["namespace"])
+        live[object_key(want)] = found
+        if found is None:
+            health, message, uid = "Missing", "not found", None
+        else:
+            assessor = ctx.plugins.assessor_for(api_group(want["apiVersion"]), want["kind"])
+            report = assessor.assess(found, pods=_pods(ctx, found))
+            health, message, uid = report.health, report.message, found["metadata"]["uid"]
+        objects.append(ObjectHealth(describe(want), health, message))
+        resources.append(
+            {
+                "apiVersion": want["apiVersion"],
+                "kind": want["kind"],
+                "name": meta["name"],
+                "uid": uid,
+                "health": health,
+                "message": message or None,
+            }
+        )
+    resources = [{k: v for k, v in r.items() if v is not None} for r in resources]
+    drift = compute_drift(desired, live)
+    overall = instance_health([o.health for o in objects], disabled=disabled)
+    return Inspection(live, objects, resources, drift, overall)
+
+
+def known_errors(release: dict[str, Any]) -> list[str]:
+    """Known defects of the release (Knowledge Items for Operate), by id."""
+    return [str(d["id"]) for d in release["spec"].get("knownDefects") or []]
+
+
+def record_actual(
+    ctx: Context,
+    actual: dict[str, Any],
+    *,
+    release: str,
+    plan_hash: str,
+    seen: Inspection,
+    errors: list[str],
+    in_change: bool,
+    phase: str,
+) -> None:
+    """Write what runs onto the ActualProductInstance's status (only when it changed)."""
+    current = dict(actual.get("status") or {})
+    status = {
+        "release": release,
+        "planHash": plan_hash,
+        "health": seen.health,
+        "resources": seen.resources,
+        "drift": seen.drift,
+        "knownErrors": errors,
+        "inChange": in_change,
+        "phase": phase,
+        "observedGeneration": actual["metadata"].get("generation", 1),
+    }
+    if any(current.get(k) != v for k, v in status.items()):
+        ctx.kube.patch_status(actual, status)

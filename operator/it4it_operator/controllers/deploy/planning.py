@@ -1,0 +1,140 @@
+"""Plan & Approve Deployment (IT4IT 5.4): from a DesiredProductInstance to an approved plan.
+
+Resolves the ProductRelease (it must exist and be accepted), renders its deployment design with
+the instance's parameters through the renderer plugin, confines the objects to the instance's
+namespace, hashes the plan, then asks whether it is approved and whether the change window is
+open. Errors come back as Outcomes for the Planned and Approved conditions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from it4it_operator import API_VERSION
+from it4it_operator.controllers.context import Context
+from it4it_operator.controllers.deploy.labels import APPROVAL_KIND, RELEASE_KIND
+from it4it_operator.plugins.interfaces import RenderContext
+from it4it_operator.stages.deploy.approval import ApprovalView, decide_approval
+from it4it_operator.stages.deploy.plan import Plan, PlanError, make_plan
+from it4it_operator.stages.deploy.window import WindowError, WindowState, window_state
+from it4it_operator.stages.outcome import Outcome
+
+PLANNED = "Planned"
+APPROVED = "Approved"
+INLINE_RENDERER = "inline"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to plan: a release and parameters (the spec's, or the last known good ones)."""
+
+    release_namespace: str
+    release_name: str
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PlannedRelease:
+    target: Target
+    release: dict[str, Any]
+    plan: Plan
+
+
+def spec_target(dpi: dict[str, Any]) -> Target:
+    spec = dpi["spec"]
+    ref = spec["release"]
+    return Target(
+        ref.get("namespace") or dpi["metadata"]["namespace"],
+        ref["name"],
+        dict(spec.get("parameters") or {}),
+    )
+
+
+def _release_problem(release: dict[str, Any] | None, target: Target) -> Outcome | None:
+    where = f"{target.release_namespace}/{target.release_name}"
+    if release is None:
+        return Outcome.false(
+            PLANNED, "ReleaseNotFound", f"ProductRelease {where} (spec.release) does not exist."
+        )
+    if not (release["spec"].get("acceptance") or {}).get("accepted"):
+        return Outcome.false(
+            PLANNED,
+            "ReleaseNotAccepted",
+            f"ProductRelease {where} is not accepted "
+            "(spec.acceptance.accepted is not true); it cannot be deployed.",
+        )
+    return None
+
+
+def plan_target(ctx: Context, dpi: dict[str, Any], target: Target) -> PlannedRelease | Outcome:
+    """The plan for `target`, or the Planned=False outcome that says why there is none."""
+    release = ctx.kube.get(API_VERSION, RELEASE_KIND, target.release_name, target.release_namespace)
+    problem = _release_problem(release, target)
+    if problem is not None or release is None:
+        return problem or Outcome.false(PLANNED, "ReleaseNotFound", "release missing")
+    spec, meta = release["spec"], dpi["metadata"]
+    renderer = ctx.plugins.renderer(INLINE_RENDERER)
+    images = RenderContext.images_of(spec)
+
+    def render(params: dict[str, Any]) -> list[dict[str, Any]]:
+        return renderer.render(
+            spec,
+            RenderContext(
+                params=params,
+                images=images,
+                instance_name=meta["name"],
+                instance_namespace=meta["namespace"],
+            ),
+        )
+
+    try:
+        plan = make_plan(
+            release_ref=f"{target.release_namespace}/{target.release_name}",
+            release_digest=str((release.get("status") or {}).get("digest") or ""),
+            parameter_schema=spec.get("parameters"),
+            parameters=target.parameters,
+            render=render,
+            plan=dpi["spec"].get("plan") or {},
+            state=dpi["spec"].get("state") or "Enabled",
+            namespace=meta["namespace"],
+            allowed_kinds=ctx.settings.allowed_kinds,
+        )
+    except PlanError as exc:
+        return Outcome.false(PLANNED, exc.reason, str(exc))
+    return PlannedRelease(target, release, plan)
+
+
+def planned_outcome(planned: PlannedRelease) -> Outcome:
+    est = planned.plan.estimate
+    return Outcome.true(
+        PLANNED,
+        "Planned",
+        f"{est['objects']} objects from ProductRelease {planned.target.release_name}, "
+        f"estimated {est['seconds']}s; plan {planned.plan.plan_hash}.",
+    )
+
+
+def approval(ctx: Context, dpi: dict[str, Any], plan_hash: str) -> Outcome:
+    meta = dpi["metadata"]
+    views = [
+        ApprovalView(
+            name=a["metadata"]["name"],
+            desired_instance=a["spec"].get("desiredInstance", ""),
+            plan_hash=a["spec"].get("planHash", ""),
+            approver=a["spec"].get("approver", ""),
+        )
+        for a in ctx.kube.list_objects(API_VERSION, APPROVAL_KIND, meta["namespace"])
+        if a["spec"].get("desiredInstance") == meta["name"]
+    ]
+    policy = (dpi["spec"].get("plan") or {}).get("approval") or "Automatic"
+    return decide_approval(
+        policy, plan_hash, views, instance=meta["name"], namespace=meta["namespace"]
+    )
+
+
+def change_window(ctx: Context, dpi: dict[str, Any]) -> WindowState | Outcome:
+    try:
+        return window_state((dpi["spec"].get("plan") or {}).get("changeWindow"), ctx.clock())
+    except WindowError as exc:
+        return Outcome.false(PLANNED, "InvalidChangeWindow", f"spec.plan.changeWindow: {exc}")

@@ -1,0 +1,345 @@
+"""The level-based reconcile of one DesiredProductInstance through the four Deploy stages.
+
+Every pass starts from what the API server holds (the instance's spec and status, the live
+objects) and converges: plan, approve, wait for the change window, fulfil when the applied plan
+differs, validate, observe, and hand over. All progress lives in status (`appliedPlanHash`,
+`changeStartedAt`, `observeStartedAt`, `failedPlanHash`, `lastKnownGood`), so an operator
+restarted at any point picks up where it was. A failed release is recorded by its plan hash;
+with rollback Automatic the next pass deploys the last known good release instead, until the
+spec changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from it4it_operator import API_VERSION
+from it4it_operator.controllers.context import Context
+from it4it_operator.controllers.deploy import fulfillment, inspection, planning
+from it4it_operator.controllers.deploy.labels import ACTUAL_KIND, DPI_KIND
+from it4it_operator.controllers.status import RECONCILING, STALLED, StatusWriter
+from it4it_operator.stages.deploy.observe import append_history, observe, rollback_decision
+from it4it_operator.stages.deploy.observe import validate_deployment as validation
+from it4it_operator.stages.outcome import Outcome
+
+log = logging.getLogger(__name__)
+
+READY, FULFILLED, VALIDATED, STABLE = "Ready", "Fulfilled", "Validated", "Stable"
+CONDITIONS = (READY, planning.PLANNED, planning.APPROVED, FULFILLED, VALIDATED, STABLE)
+FOLLOW_UP = 0.0
+"""Returned when the next pass should run at once (e.g. right after recording a failure)."""
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+@dataclass
+class Pass:
+    """One reconcile pass: the context, the instance, and its status being written."""
+
+    ctx: Context
+    dpi: dict[str, Any]
+    w: StatusWriter
+
+    @property
+    def status(self) -> dict[str, Any]:
+        return self.w.status
+
+    @property
+    def disabled(self) -> bool:
+        return (self.dpi["spec"].get("state") or "Enabled") == "Disabled"
+
+    def not_ready(self, reason: str, message: str, phase: str, *, stalled: bool = False) -> None:
+        self.w.set(Outcome.false(READY, reason, message), event=False)
+        self.w.abnormal(STALLED, reason if stalled else None, message)
+        self.w.abnormal(RECONCILING, None if stalled else reason, message)
+        self.w.update(phase=phase)
+
+    def history(self, planned: planning.PlannedRelease, result: str, message: str = "") -> None:
+        entry = {
+            "release": planned.target.release_name,
+            "planHash": planned.plan.plan_hash,
+            "result": result,
+            "at": _iso(self.ctx.clock()),
+        }
+        if message:
+            entry["message"] = message[:500]
+        self.w.update(history=append_history(self.status.get("history") or [], entry))
+
+
+def reconcile_instance(ctx: Context, namespace: str, name: str) -> float | None:
+    """Reconcile one instance; returns seconds until it wants another pass (None: no hurry)."""
+    with ctx.lock(f"{DPI_KIND}/{namespace}/{name}"):
+        for _ in range(3):
+            dpi = ctx.kube.get(API_VERSION, DPI_KIND, name, namespace)
+            if dpi is None or dpi["metadata"].get("deletionTimestamp"):
+                return None
+            step = Pass(ctx, dpi, StatusWriter(ctx, dpi, CONDITIONS))
+            delay = _reconcile(step)
+            step.w.flush()
+            if delay != FOLLOW_UP:
+                return delay
+    return FOLLOW_UP
+
+
+def _target(p: Pass) -> tuple[planning.PlannedRelease, bool] | None:
+    """The plan to run: the spec's, or after its failure the last known good (rolled back)."""
+    planned = planning.plan_target(p.ctx, p.dpi, planning.spec_target(p.dpi))
+    if isinstance(planned, Outcome):
+        p.w.set(planned)
+        p.not_ready(planned.reason, planned.message, "Refused", stalled=True)
+        return None
+    p.w.set(planning.planned_outcome(planned))
+    p.w.update(planHash=planned.plan.plan_hash, estimate=dict(planned.plan.estimate))
+    if p.status.get("failedPlanHash") != planned.plan.plan_hash:
+        return planned, False
+    failure = p.status.get("lastFailure") or {}
+    policy = (p.dpi["spec"].get("plan") or {}).get("rollback") or "Automatic"
+    decision = rollback_decision(policy, p.status.get("lastKnownGood"), planned.target.release_name)
+    if decision.action != "RollBack" or decision.target is None:
+        p.not_ready(
+            decision.reason,
+            f"{failure.get('message', '')} {decision.message}".strip(),
+            "Failed",
+            stalled=True,
+        )
+        return None
+    good = decision.target
+    target = planning.Target(
+        good.get("releaseNamespace") or planned.target.release_namespace,
+        good["release"],
+        dict(good.get("parameters") or {}),
+    )
+    rollback = planning.plan_target(p.ctx, p.dpi, target)
+    if isinstance(rollback, Outcome):
+        p.not_ready(
+            "RollbackFailed",
+            f"Cannot plan the last known good release: {rollback.message}",
+            "Failed",
+            stalled=True,
+        )
+        return None
+    return rollback, True
+
+
+def _reconcile(p: Pass) -> float | None:
+    chosen = _target(p)
+    if chosen is None:
+        return None
+    planned, rolled_back = chosen
+    plan_hash = planned.plan.plan_hash
+    if not rolled_back:
+        approved = planning.approval(p.ctx, p.dpi, plan_hash)
+        p.w.set(approved)
+        if not approved.ok:
+            p.not_ready(approved.reason, approved.message, "AwaitingApproval")
+            return p.ctx.settings.reconcile_interval
+    if p.status.get("appliedPlanHash") != plan_hash:
+        if not rolled_back:
+            window = planning.change_window(p.ctx, p.dpi)
+            if isinstance(window, Outcome):
+                p.w.set(window)
+                p.not_ready(window.reason, window.message, "Refused", stalled=True)
+                return None
+            if not window.open:
+                p.w.set(Outcome.false(FULFILLED, "OutsideChangeWindow", window.message))
+                p.not_ready("OutsideChangeWindow", window.message, "WaitingForWindow")
+                return p.ctx.settings.reconcile_interval
+        _fulfill(p, planned, rolled_back)
+    actual = p.ctx.kube.get(
+        API_VERSION, ACTUAL_KIND, p.dpi["metadata"]["name"], p.dpi["metadata"]["namespace"]
+    ) or fulfillment.ensure_actual(p.ctx, p.dpi)
+    return _validate_and_observe(p, planned, actual, rolled_back)
+
+
+def _fulfill(p: Pass, planned: planning.PlannedRelease, rolled_back: bool) -> None:
+    """Fulfill Deployment: apply the plan, prune the rest, and remember that we did."""
+    ctx, meta = p.ctx, p.dpi["metadata"]
+    actual = fulfillment.ensure_actual(ctx, p.dpi)
+    ctx.kube.patch_status(actual, {"inChange": True, "phase": "Changing"})
+    objects = list(planned.plan.objects)
+    fulfillment.apply_objects(ctx, objects, actual, planned.target.release_name)
+    pruned = fulfillment.prune(
+        ctx, meta["namespace"], meta["name"], [fulfillment.key_of(o) for o in objects]
+    )
+    release = planned.target.release_name
+    message = f"Applied {len(objects)} objects of ProductRelease {release} in dependency order"
+    message += f"; removed {', '.join(pruned)}." if pruned else "."
+    p.w.update(
+        appliedPlanHash=planned.plan.plan_hash,
+        currentRelease=release,
+        actual=meta["name"],
+        changeStartedAt=_iso(ctx.clock()),
+        observeStartedAt=None,
+        stablePlanHash=None,
+    )
+    if rolled_back:
+        failure = p.status.get("lastFailure") or {}
+        text = (
+            f"Release {failure.get('release')} failed: {failure.get('message')} "
+            f"Rolled back to the last known good release {release}."
+        )
+        p.w.event("Warning", "RolledBack", text)
+        p.history(planned, "RolledBack", text)
+    else:
+        p.history(planned, "Applied")
+    p.w.set(Outcome.true(FULFILLED, "RolledBack" if rolled_back else "Applied", message))
+    p.w.set(Outcome.unknown(VALIDATED, "Validating", "Checking that every object is available."))
+    p.w.set(Outcome.unknown(STABLE, "AwaitingValidation", "Observation starts once validated."))
+    p.w.flush()
+
+
+def _fail(
+    p: Pass,
+    planned: planning.PlannedRelease,
+    rolled_back: bool,
+    outcome: Outcome,
+) -> float | None:
+    """Record a failed validation or observation; the next pass rolls back (or holds)."""
+    p.w.set(outcome)
+    if rolled_back:
+        p.not_ready(
+            "RollbackFailed",
+            f"The last known good release "
+            f"{planned.target.release_name} failed too: {outcome.message}",
+            "Failed",
+            stalled=True,
+        )
+        return None
+    p.w.update(
+        failedPlanHash=planned.plan.plan_hash,
+        lastFailure={
+            "release": planned.target.release_name,
+            "planHash": planned.plan.plan_hash,
+            "reason": outcome.reason,
+            "message": outcome.message,
+            "at": _iso(p.ctx.clock()),
+        },
+    )
+    p.history(planned, "Failed", outcome.message)
+    return FOLLOW_UP
+
+
+def _validate_and_observe(
+    p: Pass, planned: planning.PlannedRelease, actual: dict[str, Any], rolled_back: bool
+) -> float | None:
+    ctx, now = p.ctx, p.ctx.clock()
+    desired = list(planned.plan.objects)
+    seen = inspection.inspect(ctx, desired, disabled=p.disabled)
+    handed_over = p.status.get("stablePlanHash") == planned.plan.plan_hash
+    if handed_over and seen.drift:
+        fulfillment.apply_objects(ctx, desired, actual, planned.target.release_name)
+        p.w.event(
+            "Warning",
+            "DriftRepaired",
+            "Managed objects differed from the plan and were re-applied: "
+            + "; ".join(seen.drift[:5]),
+        )
+    errors = inspection.known_errors(planned.release)
+    phase = "Running" if handed_over else "Changing"
+    inspection.record_actual(
+        ctx,
+        actual,
+        release=planned.target.release_name,
+        plan_hash=planned.plan.plan_hash,
+        seen=seen,
+        errors=errors,
+        in_change=not handed_over,
+        phase=phase,
+    )
+    if p.disabled:
+        return _disabled(p, planned)
+    verdict = validation(seen.objects)
+    if handed_over:
+        return _operate(p, seen.health, rolled_back, planned)
+    if verdict.status == "False" and verdict.reason == "WorkloadsFailing":
+        return _fail(p, planned, rolled_back, verdict)
+    if not verdict.ok:
+        started = _parse(p.status.get("changeStartedAt")) or now
+        if (now - started).total_seconds() > ctx.settings.validate_timeout:
+            return _fail(
+                p,
+                planned,
+                rolled_back,
+                Outcome.false(
+                    VALIDATED,
+                    "ValidationTimedOut",
+                    f"Not available after {ctx.settings.validate_timeout:.0f}s: {verdict.message}",
+                ),
+            )
+        p.w.set(verdict)
+        p.not_ready(verdict.reason, verdict.message, "Validating")
+        return 2.0
+    p.w.set(verdict)
+    seconds = int((p.dpi["spec"].get("plan") or {}).get("observeSeconds") or 0)
+    decision = observe(_parse(p.status.get("observeStartedAt")), seconds, now, seen.health)
+    p.w.update(observeStartedAt=_iso(decision.started_at))
+    if decision.verdict == "Failed":
+        return _fail(p, planned, rolled_back, decision.outcome)
+    p.w.set(decision.outcome)
+    if decision.verdict == "Observing":
+        p.not_ready("Observing", decision.outcome.message, "Observing")
+        return float(decision.requeue_seconds or 1)
+    p.w.update(
+        stablePlanHash=planned.plan.plan_hash,
+        lastKnownGood={
+            "release": planned.target.release_name,
+            "releaseNamespace": planned.target.release_namespace,
+            "planHash": planned.plan.plan_hash,
+            "parameters": dict(planned.target.parameters),
+        },
+    )
+    p.history(planned, "Succeeded")
+    return _operate(p, seen.health, rolled_back, planned)
+
+
+def _operate(
+    p: Pass, health: str, rolled_back: bool, planned: planning.PlannedRelease
+) -> float | None:
+    """After hand-over: Ready follows health; a rolled-back instance is not what was asked."""
+    release = planned.target.release_name
+    if rolled_back:
+        failure = p.status.get("lastFailure") or {}
+        p.not_ready(
+            "RolledBack",
+            f"Release {failure.get('release')} failed: {failure.get('message')} "
+            f"The last known good release {release} runs instead; change "
+            "spec.release or spec.parameters to try again.",
+            "RolledBack",
+            stalled=True,
+        )
+        return None
+    if health in ("Degraded", "Missing"):
+        p.not_ready(
+            f"Instance{health}",
+            f"Release {release} runs but is {health}; see the ActualProductInstance.",
+            health,
+        )
+        return None
+    p.w.set(Outcome.true(READY, "Running", f"Release {release} is running and healthy."))
+    p.w.abnormal(STALLED, None)
+    p.w.abnormal(RECONCILING, None)
+    p.w.update(phase="Running")
+    return None
+
+
+def _disabled(p: Pass, planned: planning.PlannedRelease) -> float | None:
+    message = (
+        f"Disabled: the workloads of release {planned.target.release_name} are scaled "
+        "to zero and kept; set spec.state to Enabled to bring them back."
+    )
+    p.w.set(Outcome.true(VALIDATED, "Disabled", message))
+    p.w.set(Outcome.true(STABLE, "Disabled", message))
+    p.w.set(Outcome.true(READY, "Disabled", message))
+    p.w.abnormal(STALLED, None)
+    p.w.abnormal(RECONCILING, None)
+    p.w.update(phase="Disabled", stablePlanHash=planned.plan.plan_hash)
+    return None

@@ -1,0 +1,111 @@
+"""One status write per reconcile, with an Event for every condition that changed.
+
+A controller records its stage verdicts (`Outcome`s) and status fields on a `StatusWriter`;
+`flush()` writes a merge patch only when something differs from what the API server holds, and
+posts one Event per condition transition with the condition's reason (Warning when a stage
+turned False). Conditions keep `lastTransitionTime` unless their status flips (api.conditions).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from it4it_operator.api import conditions
+from it4it_operator.controllers.context import Context
+from it4it_operator.stages.outcome import Outcome
+
+log = logging.getLogger(__name__)
+
+RECONCILING = "Reconciling"
+STALLED = "Stalled"
+
+
+class StatusWriter:
+    """Collects the next status of `obj`; the conditions named in `owned` come first, in order."""
+
+    def __init__(self, ctx: Context, obj: dict[str, Any], owned: Sequence[str]) -> None:
+        self.ctx = ctx
+        self.obj = obj
+        self.before: dict[str, Any] = copy.deepcopy(obj.get("status") or {})
+        self.before.pop("kopf", None)
+        self.status: dict[str, Any] = copy.deepcopy(self.before)
+        self.owned = list(owned)
+        self.generation = int(obj["metadata"].get("generation") or 0)
+        self._events: list[tuple[str, str, str]] = []
+        conds = self.conditions
+        for type_ in self.owned:
+            if conditions.get_condition(conds, type_) is None:
+                conditions.set_condition(
+                    conds,
+                    type_,
+                    "Unknown",
+                    "Pending",
+                    "Not evaluated yet.",
+                    self.generation,
+                    now=self.ctx.clock(),
+                    order=self.owned,
+                )
+
+    @property
+    def conditions(self) -> list[dict[str, Any]]:
+        return self.status.setdefault("conditions", [])  # type: ignore[no-any-return]
+
+    def condition(self, type_: str) -> dict[str, Any] | None:
+        return conditions.get_condition(self.conditions, type_)
+
+    def is_true(self, type_: str) -> bool:
+        return conditions.is_true(self.conditions, type_)
+
+    def set(self, outcome: Outcome, *, event: bool = True) -> None:
+        """Set a condition; an Event follows when its status or reason changed."""
+        old = dict(self.condition(outcome.type) or {})
+        conditions.set_condition(
+            self.conditions,
+            outcome.type,
+            outcome.status,
+            outcome.reason,
+            outcome.message,
+            self.generation,
+            now=self.ctx.clock(),
+            order=self.owned,
+        )
+        moved = (old.get("status"), old.get("reason")) != (outcome.status, outcome.reason)
+        if moved and event and outcome.type not in (RECONCILING, STALLED):
+            kind = "Warning" if outcome.status == "False" else "Normal"
+            self._events.append((kind, outcome.reason, outcome.message))
+
+    def abnormal(self, type_: str, reason: str | None, message: str = "") -> None:
+        """Set a kstatus abnormal-true condition (Reconciling, Stalled), or remove it (None)."""
+        if reason is None:
+            conditions.remove_condition(self.conditions, type_)
+        else:
+            self.set(Outcome.true(type_, reason, message), event=False)
+
+    def event(self, kind: str, reason: str, message: str) -> None:
+        self._events.append((kind, reason, message))
+
+    def update(self, **fields: Any) -> None:
+        """Set status fields by their wire names; None removes a field."""
+        for name, value in fields.items():
+            if value is None:
+                self.status.pop(name, None)
+            else:
+                self.status[name] = value
+
+    def flush(self) -> bool:
+        """Write the status if it changed and post the queued Events; True when written."""
+        self.status["observedGeneration"] = self.generation
+        written = False
+        if self.status != self.before:
+            patch = dict(self.status)
+            patch.update({k: None for k in self.before if k not in self.status})
+            self.ctx.kube.patch_status(self.obj, patch)
+            self.before = copy.deepcopy(self.status)
+            written = True
+        for kind, reason, message in self._events:
+            self.ctx.kube.emit_event(self.obj, kind, reason, message)
+        self._events.clear()
+        return written

@@ -1,0 +1,8 @@
+"""Thin kopf handlers: each receives an event, calls a controller, and lets it write status.
+
+Importing this package registers every handler with kopf's default registry.
+"""
+
+from it4it_operator.handlers import deploy, release, startup
+
+__all__ = ["deploy", "release", "startup"]

@@ -1,0 +1,47 @@
+"""kopf handlers of the Deploy value stream: DesiredProductInstance and Approval."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kopf
+
+from it4it_operator import GROUP, VERSION
+from it4it_operator.controllers.context import Context, Settings
+from it4it_operator.controllers.deploy import decommission, reconcile_instance
+
+DPI = "desiredproductinstances"
+INTERVAL = Settings.from_env().reconcile_interval
+
+
+def _ctx(memo: Any) -> Context:
+    ctx: Context = memo.ctx
+    return ctx
+
+
+@kopf.on.resume(GROUP, VERSION, DPI)
+@kopf.on.create(GROUP, VERSION, DPI)
+@kopf.on.update(GROUP, VERSION, DPI)
+def instance_changed(namespace: str | None, name: str, memo: Any, **_: Any) -> None:
+    reconcile_instance(_ctx(memo), str(namespace), name)
+
+
+@kopf.timer(GROUP, VERSION, DPI, interval=INTERVAL, sharp=False)
+def instance_timer(namespace: str | None, name: str, memo: Any, **_: Any) -> None:
+    """Level-based follow-up: approvals, change windows, validation, observation, drift."""
+    reconcile_instance(_ctx(memo), str(namespace), name)
+
+
+@kopf.on.delete(GROUP, VERSION, DPI)
+def instance_deleted(namespace: str | None, name: str, memo: Any, **_: Any) -> None:
+    left = decommission(_ctx(memo), str(namespace), name)
+    if left:
+        raise kopf.TemporaryError(f"waiting for {', '.join(left[:5])} to be removed", delay=2)
+
+
+@kopf.on.create(GROUP, VERSION, "approvals")
+@kopf.on.update(GROUP, VERSION, "approvals")
+def approval_changed(namespace: str | None, spec: kopf.Spec, memo: Any, **_: Any) -> None:
+    """An Approval may unblock its instance at once rather than at the next timer tick."""
+    if instance := spec.get("desiredInstance"):
+        reconcile_instance(_ctx(memo), str(namespace), instance)

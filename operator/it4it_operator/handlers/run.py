@@ -1,0 +1,29 @@
+"""Run the operator in this process with kopf: all namespaces or one, standalone or peered."""
+
+from __future__ import annotations
+
+import logging
+
+import kopf
+
+
+def run_operator(
+    *,
+    namespace: str | None,
+    liveness: str | None,
+    log_format: str,
+    peering: str | None,
+    verbose: bool = False,
+) -> None:
+    import it4it_operator.handlers  # noqa: F401  (registers the handlers)
+
+    fmt = kopf.LogFormat.JSON if log_format == "json" else kopf.LogFormat.PLAIN
+    kopf.configure(verbose=verbose, log_format=fmt, log_refkey="object")
+    logging.getLogger("kubernetes").setLevel(logging.WARNING)
+    kopf.run(
+        clusterwide=namespace is None,
+        namespaces=[namespace] if namespace else [],
+        standalone=peering is None,
+        peering_name=peering or "default",
+        liveness_endpoint=liveness,
+    )

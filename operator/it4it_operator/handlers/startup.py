@@ -1,0 +1,26 @@
+"""Operator start-up: where kopf keeps its state, and the clients every controller shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kopf
+
+from it4it_operator import GROUP
+from it4it_operator.controllers.context import Context
+from it4it_operator.k8s import Kube
+
+FINALIZER = f"{GROUP}/decommission"
+
+
+@kopf.on.startup()
+def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+    # kopf's progress and diff-base go to status.kopf (preserved by every CRD's schema), not to
+    # annotations that GitOps tools would see as drift.
+    settings.persistence.progress_storage = kopf.StatusProgressStorage(field="status.kopf.progress")
+    settings.persistence.diffbase_storage = kopf.StatusDiffBaseStorage(field="status.kopf.diffbase")
+    settings.persistence.finalizer = FINALIZER
+    settings.posting.enabled = True
+    settings.execution.max_workers = 8
+    settings.watching.server_timeout = 300
+    memo.ctx = Context.from_env(Kube.connect())

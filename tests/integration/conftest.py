@@ -1,0 +1,139 @@
+"""Integration fixtures: CRDs installed on the session's control plane, the operator running
+as a real process against it (so a test can kill and restart it), and small readers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from it4it_operator.api import crdgen
+
+RECONCILE_INTERVAL = "1"
+
+
+@pytest.fixture(scope="session")
+def crds(cluster: Any) -> None:
+    """The generated CRDs, applied and Established."""
+    generated = crdgen.generate()
+    cluster.kubectl(
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-f",
+        "-",
+        input="\n---\n".join(generated.values()),
+    )
+    names = [f"crd/{name.removesuffix('.yaml')}" for name in generated]
+    cluster.kubectl("wait", "--for=condition=Established", *names, "--timeout=60s")
+
+
+class OperatorProcess:
+    """`it4it run` as a child process, with its log kept for failing tests."""
+
+    def __init__(self, kubeconfig: Path, log: Path, env: dict[str, str]) -> None:
+        self.kubeconfig, self.log, self.env = kubeconfig, log, env
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "KUBECONFIG": str(self.kubeconfig),
+            "IT4IT_RECONCILE_INTERVAL": RECONCILE_INTERVAL,
+            **self.env,
+        }
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "it4it_operator.cli", "run", "--verbose"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown, as when a node dies."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.fixture(scope="session")
+def operator(
+    cluster: Any, crds: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OperatorProcess]:
+    proc = OperatorProcess(cluster.kubeconfig, tmp_path_factory.mktemp("operator") / "log", {})
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+def namespace(cluster: Any, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh namespace per test, deleted afterwards (without waiting)."""
+    base = request.node.name.split("[")[0].removeprefix("test_").replace("_", "-")[:40]
+    name = f"{base.strip('-')}-{int(time.time() * 1000) % 100000}"
+    cluster.kubectl("create", "namespace", name)
+    yield name
+    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+def apply(cluster: Any, *docs: dict[str, Any], namespace: str | None = None) -> None:
+    args = ["apply", "-f", "-"] + (["-n", namespace] if namespace else [])
+    cluster.kubectl(*args, input=yaml.safe_dump_all(docs))
+
+
+def get(cluster: Any, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+    args = ["get", kind, name, "-o", "json"] + (["-n", namespace] if namespace else [])
+    found = cluster.kubectl(*args, check=False)
+    return dict(json.loads(found.stdout)) if found.returncode == 0 else {}
+
+
+def items(cluster: Any, kind: str, namespace: str, selector: str | None = None) -> list[Any]:
+    args = ["get", kind, "-n", namespace, "-o", "json"] + (["-l", selector] if selector else [])
+    return list(json.loads(cluster.kubectl(*args).stdout)["items"])
+
+
+def condition(obj: dict[str, Any], type_: str) -> dict[str, Any]:
+    found = [c for c in (obj.get("status") or {}).get("conditions", []) if c["type"] == type_]
+    return found[0] if found else {}
+
+
+def eventually(
+    check: Callable[[], Any],
+    timeout: float = 90,
+    what: str = "",
+    operator: OperatorProcess | None = None,
+) -> Any:
+    """Poll `check` until it returns something truthy; fail with the operator's log if not."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            log = f"\n--- operator log ---\n{operator.tail()}" if operator else ""
+            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what or check}{log}")
+        time.sleep(0.5)
