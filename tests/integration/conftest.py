@@ -126,8 +126,10 @@ def eventually(
     timeout: float = 90,
     what: str = "",
     operator: OperatorProcess | None = None,
+    show: Callable[[], Any] | None = None,
 ) -> Any:
-    """Poll `check` until it returns something truthy; fail with the operator's log if not."""
+    """Poll `check` until it returns something truthy; fail with the operator's log (and what
+    `show` returns, e.g. the object's status) if not."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
@@ -135,5 +137,7 @@ def eventually(
             return result
         if time.monotonic() > deadline:
             log = f"\n--- operator log ---\n{operator.tail()}" if operator else ""
+            if show is not None:
+                log = f"\n--- state ---\n{json.dumps(show(), indent=1)}{log}"
             pytest.fail(f"timed out after {timeout:.0f}s waiting for {what or check}{log}")
         time.sleep(0.5)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import kopf
+
+from it4it_operator.handlers.startup import PEERING_ENV
 
 
 def run_operator(
@@ -19,11 +22,12 @@ def run_operator(
 
     fmt = kopf.LogFormat.JSON if log_format == "json" else kopf.LogFormat.PLAIN
     kopf.configure(verbose=verbose, log_format=fmt, log_refkey="object")
-    logging.getLogger("kubernetes").setLevel(logging.WARNING)
+    for noisy in ("kubernetes", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if peering:
+        os.environ[PEERING_ENV] = peering
     kopf.run(
         clusterwide=namespace is None,
         namespaces=[namespace] if namespace else [],
-        standalone=peering is None,
-        peering_name=peering or "default",
         liveness_endpoint=liveness,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import kopf
@@ -11,6 +12,8 @@ from it4it_operator.controllers.context import Context
 from it4it_operator.k8s import Kube
 
 FINALIZER = f"{GROUP}/decommission"
+PEERING_ENV = "IT4IT_PEERING"
+"""Name of the kopf peering object when several replicas run; unset: standalone."""
 
 
 @kopf.on.startup()
@@ -20,6 +23,11 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.persistence.progress_storage = kopf.StatusProgressStorage(field="status.kopf.progress")
     settings.persistence.diffbase_storage = kopf.StatusDiffBaseStorage(field="status.kopf.diffbase")
     settings.persistence.finalizer = FINALIZER
+    peering = os.environ.get(PEERING_ENV)
+    settings.peering.standalone = not peering
+    if peering:
+        settings.peering.name = peering
+        settings.peering.clusterwide = True
     settings.posting.enabled = True
     settings.execution.max_workers = 8
     settings.watching.server_timeout = 300

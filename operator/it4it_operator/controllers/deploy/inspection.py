@@ -30,13 +30,41 @@ class Inspection:
     health: str
 
 
+REVISION = "deployment.kubernetes.io/revision"
+
+
+def _current_revision(
+    ctx: Context, deployment: dict[str, Any], selector: dict[str, str]
+) -> dict[str, str]:
+    """The selector narrowed to the Deployment's newest ReplicaSet: failed pods left behind by
+    an earlier (e.g. rolled back) revision say nothing about the one running now."""
+    uid = deployment["metadata"]["uid"]
+    owned = [
+        rs
+        for rs in ctx.kube.list_objects(
+            "apps/v1", "ReplicaSet", deployment["metadata"]["namespace"], selector
+        )
+        if any(o.get("uid") == uid for o in rs["metadata"].get("ownerReferences") or [])
+    ]
+    if not owned:
+        return selector
+    newest = max(
+        owned, key=lambda rs: int(rs["metadata"].get("annotations", {}).get(REVISION, "0"))
+    )
+    template_hash = newest["metadata"].get("labels", {}).get("pod-template-hash")
+    return {**selector, "pod-template-hash": template_hash} if template_hash else selector
+
+
 def _pods(ctx: Context, obj: dict[str, Any]) -> list[dict[str, Any]]:
     if obj["kind"] not in WORKLOADS:
         return []
     selector = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels")
     if not selector:
         return []
-    return ctx.kube.list_objects("v1", "Pod", obj["metadata"]["namespace"], selector)
+    if obj["kind"] == "Deployment":
+        selector = _current_revision(ctx, obj, selector)
+    pods = ctx.kube.list_objects("v1", "Pod", obj["metadata"]["namespace"], selector)
+    return [p for p in pods if not p["metadata"].get("deletionTimestamp")]
 
 
 def inspect(ctx: Context, desired: list[dict[str, Any]], *, disabled: bool) -> Inspection:

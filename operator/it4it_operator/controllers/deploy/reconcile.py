@@ -191,7 +191,7 @@ def _fulfill(p: Pass, planned: planning.PlannedRelease, rolled_back: bool) -> No
         p.history(planned, "RolledBack", text)
     else:
         p.history(planned, "Applied")
-    p.w.set(Outcome.true(FULFILLED, "RolledBack" if rolled_back else "Applied", message))
+    p.w.set(Outcome.true(FULFILLED, "RollbackApplied" if rolled_back else "Applied", message))
     p.w.set(Outcome.unknown(VALIDATED, "Validating", "Checking that every object is available."))
     p.w.set(Outcome.unknown(STABLE, "AwaitingValidation", "Observation starts once validated."))
     p.w.flush()

@@ -61,13 +61,25 @@ def _stale(obj: Mapping[str, Any]) -> HealthReport | None:
     return None
 
 
+def _failure_reason(status: Mapping[str, Any]) -> str:
+    """The pod's reason, else the first terminated container's "reason: message"."""
+    if status.get("reason"):
+        return str(status["reason"])
+    for container in status.get("containerStatuses") or []:
+        ended = (container.get("state") or {}).get("terminated") or {}
+        if ended:
+            said = ": ".join(str(ended[k]) for k in ("reason", "message") if ended.get(k))
+            return f"container {container.get('name')} {said or 'terminated'}"
+    return "no reason given"
+
+
 def _pod_failures(pods: Sequence[Mapping[str, Any]]) -> list[str]:
     failures = []
     for pod in pods:
         name = (pod.get("metadata") or {}).get("name", "?")
         status = _status(pod)
         if status.get("phase") == "Failed":
-            failures.append(f"pod {name} failed ({status.get('reason') or 'no reason given'})")
+            failures.append(f"pod {name} failed ({_failure_reason(status)})")
         containers = [
             *(status.get("initContainerStatuses") or []),
             *(status.get("containerStatuses") or []),
