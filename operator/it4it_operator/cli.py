@@ -98,6 +98,42 @@ In another shell:
     return 0
 
 
+def _catalog(args: argparse.Namespace) -> int:
+    """Select an Offer, for people: what a namespace may order now."""
+    import dataclasses
+    import json
+
+    import yaml
+
+    from it4it_operator import API_VERSION
+    from it4it_operator.controllers.context import utc_now
+    from it4it_operator.k8s import Kube
+    from it4it_operator.stages.consume.catalog import catalog, format_table
+
+    kube = Kube.connect()
+    labels: dict[str, str] = {}
+    if args.namespace:
+        found = kube.namespace_labels(args.namespace)
+        if found is None:
+            print(f"namespace {args.namespace} does not exist", file=sys.stderr)
+            return 1
+        labels = found
+    rows = catalog(
+        kube.list_objects(API_VERSION, "ServiceOffer"),
+        namespace=args.namespace,
+        labels=labels,
+        now=utc_now(),
+        search=args.search,
+        category=args.category,
+    )
+    if args.output == "table":
+        print(format_table(rows))
+    else:
+        data = [dataclasses.asdict(r) for r in rows]
+        print(json.dumps(data, indent=2) if args.output == "json" else yaml.safe_dump(data))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="it4it", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("action", choices=["run"])
     dev.add_argument("--dir", type=Path, default=DEFAULT_CLUSTER_DIR)
     dev.set_defaults(func=_dev_run)
+
+    cat = sub.add_parser("catalog", help="the service offers a namespace may order")
+    cat.add_argument("--namespace", "-n", help="the ordering namespace (default: any)")
+    cat.add_argument("--search", help="case-insensitive text in name, description or tags")
+    cat.add_argument("--category", help="only offers of this category")
+    cat.add_argument("-o", "--output", choices=["table", "json", "yaml"], default="table")
+    cat.set_defaults(func=_catalog)
 
     crds = sub.add_parser("crds", help="write the CRD YAML generated from the API models")
     crds.add_argument("--out", type=Path, default=Path("crds"))

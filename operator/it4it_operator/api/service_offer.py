@@ -229,9 +229,6 @@ class ServiceOfferStatus(StatusBase):
     release: ResolvedRelease | None = Field(
         default=None, description="The newest accepted release in range, with its digest."
     )
-    resolved_release: ResolvedRelease | None = Field(
-        default=None, description="The newest accepted release in range (alias of release)."
-    )
     subscribers: int | None = Field(default=None, ge=0, description="Active subscriptions.")
     margin: SignedMoney | None = Field(
         default=None, description="price minus cost per period, a decimal string."
@@ -241,9 +238,6 @@ class ServiceOfferStatus(StatusBase):
     )
     audience: LongText | None = Field(
         default=None, description='Who sees the offer, e.g. "namespaces shop; selector tier=gold".'
-    )
-    audience_summary: LongText | None = Field(
-        default=None, description="Who sees the offer, in a few words (alias of audience)."
     )
     next_transition: datetime | None = Field(
         default=None, description="When validity next opens or closes the offer."

@@ -3,6 +3,6 @@
 Importing this package registers every handler with kopf's default registry.
 """
 
-from it4it_operator.handlers import deploy, release, startup
+from it4it_operator.handlers import consume, deploy, release, startup
 
-__all__ = ["deploy", "release", "startup"]
+__all__ = ["consume", "deploy", "release", "startup"]

@@ -43,7 +43,7 @@ def _refusal(
     visibility = is_visible(dig(offer, "spec", "audience"), namespace, labels)
     if not visibility.visible:
         return (
-            "NotInAudience",
+            visibility.reason,
             f"ServiceOffer {offer_name} is not offered to namespace {namespace}:"
             f" {visibility.message}",
         )
@@ -64,7 +64,7 @@ def select_offer(
     `offer` is the ServiceOffer object (metadata/spec/status) named by spec.offer, None when it
     does not exist. `under_contract` is True when the subscription already has a contract with
     this offer. Reasons: Selected, OfferNotFound, OfferNotPublished, OfferTerminated,
-    NotInAudience.
+    and the audience's NotInAudience, OutsideCanaryShare or InvalidAudience.
     """
     if offer is None:
         return Outcome.false(

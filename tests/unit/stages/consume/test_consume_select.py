@@ -63,7 +63,7 @@ OUTSIDE_TENTH = next(f"team-{i}" for i in range(1000) if canary_bucket(f"team-{i
         pytest.param(
             {"audience": {"canaryPercent": 10}},
             OUTSIDE_TENTH,
-            "NotInAudience",
+            "OutsideCanaryShare",
             "outside the canary share of 10%",
             id="a namespace outside the canary share is told so",
         ),

@@ -1,0 +1,287 @@
+"""The Consume value stream (IT4IT 5.6) on a Subscription.
+
+Select an Offer (it exists, is published and visible to the namespace), Agree to Service Offer
+(the accepted terms version; the Service Contract is recorded in status), Subscribe (parameters
+validated against the offer's schema; one DesiredProductInstance per offer, or per bundle member
+brought up in order, owned by the subscription), Fulfilled and Ready follow the instances, and
+Publish Service Status (availability since agreement, SLA, notifications).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from it4it_operator import API_VERSION
+from it4it_operator.controllers.context import Context
+from it4it_operator.controllers.deploy.labels import DPI_KIND, MANAGED_BY, owner_reference
+from it4it_operator.controllers.service_offer import OFFER_KIND
+from it4it_operator.controllers.status import RECONCILING, STALLED, StatusWriter
+from it4it_operator.stages.consume.agree import agree, contract_after_terms_change
+from it4it_operator.stages.consume.select import select_offer
+from it4it_operator.stages.consume.service_status import (
+    notifications,
+    record_health_sample,
+    service_status,
+)
+from it4it_operator.stages.consume.subscribe import (
+    desired_instance_spec,
+    subscription_parameters,
+)
+from it4it_operator.stages.deploy.health import fold
+from it4it_operator.stages.outcome import Outcome
+from it4it_operator.stages.parameters import ParameterError
+from it4it_operator.stages.release.changes import bundle_progress
+
+SUB_KIND = "Subscription"
+SUBSCRIPTION_LABEL = "it4it.dev/subscription"
+OFFER_LABEL = "it4it.dev/offer"
+CONDITIONS = ("Ready", "OfferSelected", "Agreed", "Subscribed", "Fulfilled")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One DesiredProductInstance the subscription asks for."""
+
+    name: str
+    offer: dict[str, Any]
+    spec: dict[str, Any]
+
+
+def _refuse(w: StatusWriter, outcome: Outcome, phase: str, *, stalled: bool = True) -> None:
+    w.set(Outcome.false("Ready", outcome.reason, outcome.message), event=False)
+    w.abnormal(STALLED, outcome.reason if stalled else None, outcome.message)
+    w.abnormal(RECONCILING, None if stalled else outcome.reason, outcome.message)
+    w.update(phase=phase)
+
+
+def _members(ctx: Context, sub: dict[str, Any], offer: dict[str, Any]) -> list[Member]:
+    """The instances to request, in bring-up order; raises ParameterError or LookupError."""
+    spec, name = sub["spec"], sub["metadata"]["name"]
+    bundle = offer["spec"].get("bundle")
+    if bundle:
+        offers = [(m["offer"], ctx.kube.get(API_VERSION, OFFER_KIND, m["offer"])) for m in bundle]
+        values = spec.get("parameters") or {}
+        pairs = [
+            (f"{name}-{member}", found, values.get(member))
+            for member, found in offers
+            if found is not None
+        ]
+        if len(pairs) != len(offers):
+            raise LookupError("a member offer of the bundle no longer exists")
+    else:
+        pairs = [(name, offer, spec.get("parameters"))]
+    members = []
+    for instance, member_offer, given in pairs:
+        release = (member_offer.get("status") or {}).get("release")
+        if not release:
+            raise LookupError(
+                f"ServiceOffer {member_offer['metadata']['name']} resolves to no "
+                "accepted ProductRelease yet"
+            )
+        parameters = subscription_parameters(member_offer["spec"].get("parameters"), given)
+        members.append(
+            Member(
+                instance,
+                member_offer,
+                desired_instance_spec(
+                    release_ref={"namespace": release["namespace"], "name": release["name"]},
+                    parameters=parameters,
+                    fulfillment=member_offer["spec"].get("fulfillment"),
+                    suspended=spec.get("state") == "Suspended",
+                ),
+            )
+        )
+    return members
+
+
+def _request(ctx: Context, sub: dict[str, Any], member: Member) -> None:
+    ctx.kube.apply(
+        {
+            "apiVersion": API_VERSION,
+            "kind": DPI_KIND,
+            "metadata": {
+                "name": member.name,
+                "namespace": sub["metadata"]["namespace"],
+                "labels": {
+                    SUBSCRIPTION_LABEL: sub["metadata"]["name"],
+                    OFFER_LABEL: member.offer["metadata"]["name"],
+                    **MANAGED_BY,
+                },
+                "ownerReferences": [owner_reference(sub)],
+            },
+            "spec": member.spec,
+        }
+    )
+
+
+def _ready(dpi: dict[str, Any] | None) -> dict[str, Any]:
+    found = [
+        c for c in ((dpi or {}).get("status") or {}).get("conditions", []) if c["type"] == "Ready"
+    ]
+    return found[0] if found else {}
+
+
+def _fulfil(ctx: Context, sub: dict[str, Any], members: list[Member]) -> list[dict[str, Any]]:
+    """Request the members in order: the next only once the one before it is Ready."""
+    ns = sub["metadata"]["namespace"]
+    live = [ctx.kube.get(API_VERSION, DPI_KIND, m.name, ns) for m in members]
+    progress = bundle_progress([_ready(d).get("status") == "True" for d in live])
+    for index, member in enumerate(members[: progress.next_index + 1]):
+        _request(ctx, sub, member)
+        live[index] = ctx.kube.get(API_VERSION, DPI_KIND, member.name, ns)
+    return [d for d in live if d is not None]
+
+
+def _fulfilled(members: list[Member], live: list[dict[str, Any]]) -> Outcome:
+    waiting = [
+        (d["metadata"]["name"], _ready(d)) for d in live if _ready(d).get("status") != "True"
+    ]
+    if len(live) == len(members) and not waiting:
+        return Outcome.true(
+            "Fulfilled", "InstanceReady", f"{', '.join(m.name for m in members)} ready."
+        )
+    if waiting:
+        name, ready = waiting[0]
+        return Outcome.false(
+            "Fulfilled",
+            ready.get("reason") or "Pending",
+            f"DesiredProductInstance {name}: {ready.get('message') or 'not ready yet.'}",
+        )
+    pending = members[len(live)].name
+    return Outcome.false("Fulfilled", "Pending", f"{pending} waits for the members before it.")
+
+
+def _health(ctx: Context, ns: str, live: list[dict[str, Any]]) -> str | None:
+    found = [
+        ctx.kube.get(API_VERSION, "ActualProductInstance", d["metadata"]["name"], ns) for d in live
+    ]
+    healths = [(a.get("status") or {}).get("health") for a in found if a]
+    known = [h for h in healths if h]
+    if not known:
+        return None
+    return (
+        "Suspended"
+        if all(h == "Suspended" for h in known)
+        else fold(h for h in known if h != "Suspended")
+    )
+
+
+def reconcile_subscription(ctx: Context, namespace: str, name: str) -> None:
+    with ctx.lock(f"{SUB_KIND}/{namespace}/{name}"):
+        sub = ctx.kube.get(API_VERSION, SUB_KIND, name, namespace)
+        if sub is None or sub["metadata"].get("deletionTimestamp"):
+            return
+        w = StatusWriter(ctx, sub, CONDITIONS)
+        _reconcile(ctx, sub, w)
+        w.flush()
+
+
+def _reconcile(ctx: Context, sub: dict[str, Any], w: StatusWriter) -> None:
+    spec, ns, now = sub["spec"], sub["metadata"]["namespace"], ctx.clock()
+    offer = ctx.kube.get(API_VERSION, OFFER_KIND, spec["offer"])
+    contract = w.status.get("contract")
+    selected = select_offer(
+        offer,
+        offer_name=spec["offer"],
+        namespace=ns,
+        labels=ctx.kube.namespace_labels(ns) or {},
+        now=now,
+        under_contract=bool(contract),
+    )
+    w.set(selected)
+    if not selected.ok or offer is None:
+        return _refuse(w, selected, "Refused")
+    agreed = agree(spec, offer, contract=contract)
+    w.set(agreed)
+    release_version = ((offer.get("status") or {}).get("release") or {}).get("version")
+    contract = contract_after_terms_change(
+        contract, offer, spec, release_version=release_version, now=now
+    )
+    if contract is None:
+        return _refuse(w, agreed, "Refused")
+    w.update(contract=contract)
+    try:
+        members = _members(ctx, sub, offer)
+    except ParameterError as exc:
+        outcome = Outcome.false("Subscribed", "InvalidParameters", str(exc))
+        w.set(outcome)
+        return _refuse(w, outcome, "Refused")
+    except LookupError as exc:
+        outcome = Outcome.false("Subscribed", "ReleaseNotResolved", str(exc))
+        w.set(outcome)
+        return _refuse(w, outcome, "Pending", stalled=False)
+    live = _fulfil(ctx, sub, members)
+    w.set(
+        Outcome.true(
+            "Subscribed",
+            "Subscribed",
+            "Requested DesiredProductInstance "
+            f"{', '.join(m.name for m in members)} with the offer's fulfilment "
+            "plan.",
+        )
+    )
+    fulfilled = _fulfilled(members, live)
+    w.set(fulfilled)
+    _publish_service_status(ctx, w, offer, contract, _health(ctx, ns, live))
+    w.update(
+        instance={"desired": members[0].name, "actual": members[0].name},
+        members=[m.name for m in members]
+        if len(members) > 1 or offer["spec"].get("bundle")
+        else None,
+    )
+    suspended = spec.get("state") == "Suspended"
+    if not fulfilled.ok:
+        return _refuse(w, fulfilled, "Fulfilling", stalled=False)
+    w.set(
+        Outcome.true(
+            "Ready",
+            "Suspended" if suspended else "Fulfilled",
+            "The service is suspended; its workloads are scaled to zero."
+            if suspended
+            else "The service runs under its contract.",
+        ),
+        event=False,
+    )
+    w.abnormal(STALLED, None)
+    w.abnormal(RECONCILING, None)
+    w.update(
+        phase="Suspended"
+        if suspended
+        else ("TermsChanged" if agreed.reason == "TermsChanged" else "Active")
+    )
+    return None
+
+
+def _publish_service_status(
+    ctx: Context,
+    w: StatusWriter,
+    offer: dict[str, Any],
+    contract: dict[str, Any],
+    health: str | None,
+) -> None:
+    now = ctx.clock()
+    previous = dict(w.status.get("serviceStatus") or {})
+    history = previous.get("healthHistory") or []
+    if health:
+        history = record_health_sample(history, health, now)
+    notices = notifications(
+        offer=offer,
+        contract=contract,
+        health=health,
+        now=now,
+        previous=previous.get("notifications"),
+    )
+    status = service_status(
+        contract=contract, history=history, now=now, open_incidents=0, notices=notices
+    )
+    status["healthHistory"] = history
+    w.update(serviceStatus={k: v for k, v in status.items() if v is not None})
+
+
+def decommission_subscription(ctx: Context, namespace: str, name: str) -> list[str]:
+    """Terminate: delete the subscription's instances (last member first); returns those left."""
+    left = ctx.kube.list_objects(API_VERSION, DPI_KIND, namespace, {SUBSCRIPTION_LABEL: name})
+    for dpi in reversed(left):
+        ctx.kube.delete(API_VERSION, DPI_KIND, dpi["metadata"]["name"], namespace)
+    return [d["metadata"]["name"] for d in left]
