@@ -40,7 +40,7 @@ unit: venv
 	$(BIN)/pytest tests/unit -q $(PYTEST_ARGS)
 
 integration: binaries
-	$(BIN)/pytest tests/integration tests/e2e -q -m cluster $(PYTEST_ARGS)
+	$(BIN)/pytest tests/integration -q -m cluster $(PYTEST_ARGS)
 
 test: lint unit integration
 

