@@ -81,6 +81,9 @@ def test_the_walkthrough_samples_end_with_a_running_subscription(
     cluster: Any, operator: OperatorProcess
 ) -> None:
     samples = sorted(p for p in SAMPLES.glob("*.yaml") if "approval" not in p.name)
+    for ns in ("shop", "team-guestbook"):  # another test may have just deleted them
+        if get(cluster, "namespace", ns).get("status", {}).get("phase") == "Terminating":
+            cluster.kubectl("wait", "--for=delete", f"namespace/{ns}", "--timeout=120s")
     try:
         for sample in samples:
             cluster.kubectl("apply", "-f", str(sample))

@@ -16,6 +16,7 @@ from releases import instance, release
 from conftest import OperatorProcess, apply, condition, eventually, get, items
 
 pytestmark = pytest.mark.cluster
+INSTANCE = "it4it.dev/instance=shopfront"
 
 
 def ready(cluster: Any, ns: str, name: str) -> bool:
@@ -192,10 +193,7 @@ def test_manual_approval_applies_nothing_until_the_current_plan_is_approved(
         "stale" in condition(dpi, "Approved")["message"]
         or old_hash in condition(dpi, "Approved")["message"]
     )
-    assert (
-        items(cluster, "deployments,services,configmaps", namespace, "it4it.dev/instance=shopfront")
-        == []
-    )
+    assert items(cluster, "deployments,services,configmaps", namespace, INSTANCE) == []
 
     apply(
         cluster,
@@ -270,10 +268,7 @@ def test_a_release_leaving_its_namespace_is_refused_and_nothing_applied(
     assert words in condition(dpi, "Planned")["message"]
     assert condition(dpi, "Stalled")["status"] == "True"
     assert condition(dpi, "Ready")["status"] == "False"
-    assert (
-        items(cluster, "deployments,services,configmaps", namespace, "it4it.dev/instance=shopfront")
-        == []
-    )
+    assert items(cluster, "deployments,services,configmaps", namespace, INSTANCE) == []
     assert "shopfront-admin" not in cluster.kubectl("get", "clusterroles", "-o", "name").stdout
     assert get(cluster, "configmap", "elsewhere", "kube-system") == {}
 
@@ -346,7 +341,7 @@ def test_restarting_the_operator_mid_fulfilment_creates_no_duplicates(
     )
     assert deployment_uids(cluster, namespace) == uids_before
     for kind in ("deployments", "services", "configmaps"):
-        assert len(items(cluster, kind, namespace, "it4it.dev/instance=shopfront")) == 1, kind
+        assert len(items(cluster, kind, namespace, INSTANCE)) == 1, kind
     assert len(items(cluster, "apinst", namespace)) == 1
 
 
@@ -432,4 +427,4 @@ def test_a_closed_change_window_holds_the_change_until_it_opens(
     fulfilled = eventually(held, what="OutsideChangeWindow", operator=operator)
     assert fulfilled["status"] == "False" and opens.strftime("%H:%M") in fulfilled["message"]
     assert get(cluster, "dpi", "shopfront", namespace)["status"]["phase"] == "WaitingForWindow"
-    assert items(cluster, "deployments,services,configmaps", namespace) == []
+    assert items(cluster, "deployments,services,configmaps", namespace, INSTANCE) == []
