@@ -134,6 +134,19 @@ def _catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plugins(args: argparse.Namespace) -> int:
+    """The automation plugins installed (entry points of group it4it.plugins)."""
+    from it4it_operator.plugins.registry import load_plugins
+
+    rows = load_plugins().describe()
+    header = ("TYPE", "NAME", "SOURCE", "HANDLES")
+    table = [header, *((r.type, r.name, r.source, r.handles) for r in rows)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="it4it", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -167,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     cat.add_argument("--category", help="only offers of this category")
     cat.add_argument("-o", "--output", choices=["table", "json", "yaml"], default="table")
     cat.set_defaults(func=_catalog)
+
+    plugins = sub.add_parser("plugins", help="list the automation plugins installed")
+    plugins.set_defaults(func=_plugins)
 
     crds = sub.add_parser("crds", help="write the CRD YAML generated from the API models")
     crds.add_argument("--out", type=Path, default=Path("crds"))

@@ -312,7 +312,11 @@ def test_a_new_release_in_range_upgrades_subscriptions_and_a_failing_one_rolls_b
         operator=operator,
     )
     assert "guestbook-1-2-0 failed" in condition(dpi, "Ready")["message"]
-    assert reason(cluster, namespace, "mine", "Fulfilled") == "RolledBack"
+    eventually(
+        lambda: reason(cluster, namespace, "mine", "Fulfilled") == "RolledBack",
+        what="the subscription tells the rollback",
+        operator=operator,
+    )
     labels = get(cluster, "deployment", "mine-web", namespace)["metadata"]["labels"]
     assert labels["it4it.dev/release"] == "guestbook-1-1-0"
 

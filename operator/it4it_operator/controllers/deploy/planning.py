@@ -23,6 +23,9 @@ from it4it_operator.stages.outcome import Outcome
 PLANNED = "Planned"
 APPROVED = "Approved"
 INLINE_RENDERER = "inline"
+REQUESTED_BY = "it4it.dev/requested-by"
+"""Who last changed the instance's spec, stamped by the MutatingAdmissionPolicy in
+manifests/admission; an Approval by that user does not count (nobody approves their own)."""
 
 
 @dataclass(frozen=True)
@@ -128,8 +131,9 @@ def approval(ctx: Context, dpi: dict[str, Any], plan_hash: str) -> Outcome:
         if a["spec"].get("desiredInstance") == meta["name"]
     ]
     policy = (dpi["spec"].get("plan") or {}).get("approval") or "Automatic"
+    requester = (meta.get("annotations") or {}).get(REQUESTED_BY)
     return decide_approval(
-        policy, plan_hash, views, instance=meta["name"], namespace=meta["namespace"]
+        policy, plan_hash, views, requester, instance=meta["name"], namespace=meta["namespace"]
     )
 
 
