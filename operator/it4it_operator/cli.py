@@ -62,7 +62,6 @@ def _dev_run(args: argparse.Namespace) -> int:
 
     from it4it_operator.api import crdgen
     from it4it_operator.devcluster import LocalCluster, tools
-    from it4it_operator.handlers.run import run_operator
 
     if os.environ.get("KUBECONFIG"):
         kubeconfig = Path(os.environ["KUBECONFIG"])
@@ -94,8 +93,8 @@ In another shell:
 """,
         flush=True,
     )
-    run_operator(namespace=None, liveness=None, log_format="plain", peering=None)
-    return 0
+    # A fresh process, so that every client (ours and kopf's) reads KUBECONFIG from the start.
+    os.execv(sys.executable, [sys.executable, "-m", "it4it_operator.cli", "run"])
 
 
 def _catalog(args: argparse.Namespace) -> int:

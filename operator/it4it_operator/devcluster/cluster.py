@@ -294,6 +294,9 @@ class LocalCluster:
                 f"--server-address=127.0.0.1:{self.ports['kwok']}",
                 "--cidr=10.244.0.0/16",
                 "--node-ip=127.0.0.1",
+                # Node liveness through Leases, as a kubelet does; without them the node
+                # lifecycle controller marks the fake nodes NotReady between two heartbeats.
+                "--node-lease-duration-seconds=40",
             ],
         )
         for name in ("kube-controller-manager", "kube-scheduler"):

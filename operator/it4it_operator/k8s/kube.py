@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import secrets
 import threading
 from typing import Any
@@ -44,7 +45,8 @@ class Kube:
         try:
             config.load_incluster_config()
         except config.ConfigException:
-            config.load_kube_config(config_file=kubeconfig)
+            # KUBECONFIG is read now, not when the client was imported (`make run` sets it late).
+            config.load_kube_config(config_file=kubeconfig or os.environ.get("KUBECONFIG"))
         return cls(client.ApiClient())
 
     def _resource(self, api_version: str, kind: str) -> Any:
