@@ -62,6 +62,16 @@ def test_a_healthy_release_reaches_ready(
     assert dpi["status"]["lastKnownGood"]["release"] == "guestbook-1-0-0"
     assert dpi["status"]["planHash"].startswith("sha256:")
 
+    waited = cluster.kubectl(
+        "wait",
+        "--for=condition=Ready",
+        "apinst/shopfront",
+        "-n",
+        namespace,
+        "--timeout=30s",
+        check=False,
+    )
+    assert waited.returncode == 0, waited.stderr
     actual = get(cluster, "apinst", "shopfront", namespace)
     assert actual["status"]["health"] == "Healthy"
     listed = {(r["kind"], r["name"], r["health"]) for r in actual["status"]["resources"]}
@@ -217,6 +227,23 @@ def test_manual_approval_applies_nothing_until_the_current_plan_is_approved(
     )
     approved = condition(get(cluster, "dpi", "shopfront", namespace), "Approved")
     assert approved["reason"] == "Approved" and "jane" in approved["message"]
+    waited = cluster.kubectl(
+        "wait",
+        "--for=condition=Ready",
+        "approval/current",
+        "-n",
+        namespace,
+        "--timeout=30s",
+        check=False,
+    )
+    assert waited.returncode == 0, waited.stderr
+    eventually(
+        lambda: (
+            condition(get(cluster, "approval", "stale", namespace), "Ready").get("reason")
+            == "StalePlan"
+        ),
+        what="the stale Approval says it does not count",
+    )
 
 
 @pytest.mark.parametrize(

@@ -145,6 +145,13 @@ def test_the_requester_of_a_change_cannot_approve_it(
     )
     assert "ann" in refused["message"] and refused["status"] == "False"
     assert get(cluster, "deployment", "shopfront-web", namespace) == {}
+    eventually(
+        lambda: (
+            condition(get(cluster, "approval", "by-ann", namespace), "Ready").get("reason")
+            == "SelfApprovalRefused"
+        ),
+        what="ann's Approval says it does not count",
+    )
 
     as_user(cluster, "bob", namespace, approval("by-bob", plan_hash, "bob"))
     eventually(

@@ -7,6 +7,7 @@ from typing import Any
 import kopf
 
 from it4it_operator import GROUP, VERSION
+from it4it_operator.controllers.approval import record_approval
 from it4it_operator.controllers.context import Context, Settings
 from it4it_operator.controllers.deploy import decommission, reconcile_instance
 
@@ -39,9 +40,19 @@ def instance_deleted(namespace: str | None, name: str, memo: Any, **_: Any) -> N
         raise kopf.TemporaryError(f"waiting for {', '.join(left[:5])} to be removed", delay=2)
 
 
+@kopf.on.resume(GROUP, VERSION, "approvals")
 @kopf.on.create(GROUP, VERSION, "approvals")
 @kopf.on.update(GROUP, VERSION, "approvals")
-def approval_changed(namespace: str | None, spec: kopf.Spec, memo: Any, **_: Any) -> None:
+def approval_changed(
+    namespace: str | None, name: str, spec: kopf.Spec, memo: Any, **_: Any
+) -> None:
     """An Approval may unblock its instance at once rather than at the next timer tick."""
     if instance := spec.get("desiredInstance"):
         reconcile_instance(_ctx(memo), str(namespace), instance)
+    record_approval(_ctx(memo), str(namespace), name)
+
+
+@kopf.timer(GROUP, VERSION, "approvals", interval=INTERVAL, sharp=False)
+def approval_timer(namespace: str | None, name: str, memo: Any, **_: Any) -> None:
+    """An Approval stops counting when its instance's plan changes."""
+    record_approval(_ctx(memo), str(namespace), name)

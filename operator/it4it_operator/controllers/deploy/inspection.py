@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from it4it_operator.controllers.context import Context
+from it4it_operator.controllers.status import StatusWriter
 from it4it_operator.stages.deploy.drift import compute_drift
 from it4it_operator.stages.deploy.health import instance_health
 from it4it_operator.stages.deploy.objects import api_group, describe, object_key
 from it4it_operator.stages.deploy.observe import ObjectHealth
+from it4it_operator.stages.outcome import Outcome
 
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
 
@@ -114,18 +116,33 @@ def record_actual(
     in_change: bool,
     phase: str,
 ) -> None:
-    """Write what runs onto the ActualProductInstance's status (only when it changed)."""
-    current = dict(actual.get("status") or {})
-    status = {
-        "release": release,
-        "planHash": plan_hash,
-        "health": seen.health,
-        "resources": seen.resources,
-        "drift": seen.drift,
-        "knownErrors": errors,
-        "inChange": in_change,
-        "phase": phase,
-        "observedGeneration": actual["metadata"].get("generation", 1),
-    }
-    if any(current.get(k) != v for k, v in status.items()):
-        ctx.kube.patch_status(actual, status)
+    """Write what runs onto the ActualProductInstance's status (only when it changed); its
+    Ready condition says whether what runs is healthy, with an Event when that changes."""
+    w = StatusWriter(ctx, actual, ("Ready",))
+    w.update(
+        release=release,
+        planHash=plan_hash,
+        health=seen.health,
+        resources=seen.resources,
+        drift=seen.drift,
+        knownErrors=errors,
+        inChange=in_change,
+        phase=phase,
+    )
+    if seen.health in ("Healthy", "Suspended"):
+        w.set(Outcome.true("Ready", seen.health, f"Release {release} is {seen.health}."))
+    else:
+        unhealthy = [
+            f"{o.name} ({o.message})" if o.message else o.name
+            for o in seen.objects
+            if o.health != "Healthy"
+        ]
+        w.set(
+            Outcome(
+                "Ready",
+                "Unknown" if seen.health == "Progressing" else "False",
+                seen.health,
+                f"Release {release} is {seen.health}: " + ", ".join(unhealthy[:5]) + ".",
+            )
+        )
+    w.flush()
