@@ -74,6 +74,7 @@ def test_a_healthy_release_reaches_ready(
     assert waited.returncode == 0, waited.stderr
     actual = get(cluster, "apinst", "shopfront", namespace)
     assert actual["status"]["health"] == "Healthy"
+    assert actual["status"]["inChange"] is False, "handed over to Operate after observation"
     listed = {(r["kind"], r["name"], r["health"]) for r in actual["status"]["resources"]}
     assert listed == {
         ("ConfigMap", "shopfront-config", "Healthy"),
