@@ -243,18 +243,20 @@ def _validate_and_observe(
             "Managed objects differed from the plan and were re-applied: "
             + "; ".join(seen.drift[:5]),
         )
-    errors = inspection.known_errors(planned.release)
-    phase = "Running" if handed_over else "Changing"
-    inspection.record_actual(
-        ctx,
-        actual,
-        release=planned.target.release_name,
-        plan_hash=planned.plan.plan_hash,
-        seen=seen,
-        errors=errors,
-        in_change=not handed_over,
-        phase=phase,
-    )
+
+    def record(in_change: bool) -> None:
+        inspection.record_actual(
+            ctx,
+            actual,
+            release=planned.target.release_name,
+            plan_hash=planned.plan.plan_hash,
+            seen=seen,
+            errors=inspection.known_errors(planned.release),
+            in_change=in_change,
+            phase="Changing" if in_change else "Running",
+        )
+
+    record(in_change=not handed_over)
     if p.disabled:
         return _disabled(p, planned)
     verdict = validation(seen.objects)
@@ -298,6 +300,13 @@ def _validate_and_observe(
         },
     )
     p.history(planned, "Succeeded")
+    actual = (
+        ctx.kube.get(
+            API_VERSION, ACTUAL_KIND, actual["metadata"]["name"], actual["metadata"]["namespace"]
+        )
+        or actual
+    )
+    record(in_change=False)  # handed over: Operate may raise incidents from now on
     return _operate(p, seen.health, rolled_back, planned)
 
 
