@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 from typing import Any
 
 import kopf
@@ -28,6 +29,9 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     if peering:
         settings.peering.name = peering
         settings.peering.clusterwide = True
+        # kopf pauses every replica when two share a priority: give each its own, so the
+        # highest works and the others stand by until its peering record expires.
+        settings.peering.priority = random.randint(1, 2**30)
     settings.posting.enabled = True
     settings.execution.max_workers = 8
     settings.watching.server_timeout = 300
