@@ -141,4 +141,4 @@ def change_window(ctx: Context, dpi: dict[str, Any]) -> WindowState | Outcome:
     try:
         return window_state((dpi["spec"].get("plan") or {}).get("changeWindow"), ctx.clock())
     except WindowError as exc:
-        return Outcome.false(PLANNED, "InvalidChangeWindow", f"spec.plan.changeWindow: {exc}")
+        return Outcome.false(PLANNED, "InvalidChangeWindow", str(exc))  # names the field
