@@ -456,3 +456,26 @@ def test_a_closed_change_window_holds_the_change_until_it_opens(
     assert fulfilled["status"] == "False" and opens.strftime("%H:%M") in fulfilled["message"]
     assert get(cluster, "dpi", "shopfront", namespace)["status"]["phase"] == "WaitingForWindow"
     assert items(cluster, "deployments,services,configmaps", namespace, INSTANCE) == []
+
+
+def test_parameters_outside_the_release_schema_are_refused_naming_the_field(
+    cluster: Any, operator: OperatorProcess, namespace: str
+) -> None:
+    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
+    apply(
+        cluster,
+        instance("shopfront", "guestbook-1-0-0", namespace, parameters={"replicas": 99}),
+        namespace=namespace,
+    )
+
+    def refused() -> dict[str, Any] | None:
+        found = condition(get(cluster, "dpi", "shopfront", namespace), "Planned")
+        return found if found.get("reason") == "InvalidParameters" else None
+
+    planned = eventually(refused, what="InvalidParameters", operator=operator)
+    assert "spec.parameters.replicas" in planned["message"] and "20" in planned["message"]
+    assert any(
+        e["reason"] == "InvalidParameters" and e["type"] == "Warning"
+        for e in events(cluster, namespace, "shopfront")
+    )
+    assert items(cluster, "deployments,services,configmaps", namespace, INSTANCE) == []
