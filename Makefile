@@ -10,7 +10,7 @@ CLUSTER_DIR ?= .cluster
 PYTEST_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv binaries lint unit integration test run cluster-up cluster-down cluster-status crds clean
+.PHONY: help venv binaries lint unit integration test run bench cluster-up cluster-down cluster-status crds clean
 
 help:
 	@echo "make run           run the operator on the local control plane (or \$$KUBECONFIG)"
@@ -18,6 +18,7 @@ help:
 	@echo "make cluster-up    start the local control plane in the background (.cluster/)"
 	@echo "make cluster-down  stop it"
 	@echo "make crds          regenerate crds/ from the API models"
+	@echo "make bench N=20    time N instances to Ready and the operator's memory"
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +32,8 @@ binaries: venv
 	$(BIN)/it4it cluster build
 
 lint: venv
-	$(BIN)/ruff check operator tests
-	$(BIN)/ruff format --check operator tests
+	$(BIN)/ruff check operator tests benchmarks
+	$(BIN)/ruff format --check operator tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -46,6 +47,10 @@ test: lint unit integration
 
 run: binaries
 	$(BIN)/it4it dev run --dir $(CLUSTER_DIR)
+
+N ?= 20
+bench: binaries
+	$(BIN)/python benchmarks/deploy_throughput.py --instances $(N)
 
 cluster-up: binaries
 	$(BIN)/it4it cluster up --dir $(CLUSTER_DIR)

@@ -7,7 +7,6 @@ Each subcommand imports what it needs lazily, so `it4it crds` works without a cl
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -60,8 +59,8 @@ def _dev_run(args: argparse.Namespace) -> int:
     """`make run`: the local control plane (unless KUBECONFIG is set), CRDs, the operator."""
     import os
 
-    from it4it_operator.api import crdgen
     from it4it_operator.devcluster import LocalCluster, tools
+    from it4it_operator.devcluster.operator import install_crds
 
     if os.environ.get("KUBECONFIG"):
         kubeconfig = Path(os.environ["KUBECONFIG"])
@@ -69,19 +68,7 @@ def _dev_run(args: argparse.Namespace) -> int:
     else:
         kubeconfig = LocalCluster(args.dir.resolve()).up().kubeconfig
         os.environ["KUBECONFIG"] = str(kubeconfig)
-    kubectl = [str(tools.binary("kubectl")), "--kubeconfig", str(kubeconfig)]
-    crds = crdgen.generate()
-    manifests = "\n---\n".join(crds.values())
-    subprocess.run(
-        [*kubectl, "apply", "--server-side", "--force-conflicts", "-f", "-"],
-        input=manifests,
-        text=True,
-        check=True,
-    )
-    names = [f"crd/{file.removesuffix('.yaml')}" for file in crds]
-    subprocess.run(
-        [*kubectl, "wait", "--for=condition=Established", *names, "--timeout=60s"], check=True
-    )
+    install_crds(kubeconfig)
     print(
         f"""
 The operator runs below; Ctrl-C stops it (the control plane keeps running: make cluster-down).

@@ -4,19 +4,14 @@ as a real process against it (so a test can kill and restart it), and small read
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from it4it_operator.api import crdgen
+from it4it_operator.devcluster.operator import OperatorProcess, install_crds
 
 RECONCILE_INTERVAL = "1"
 
@@ -24,65 +19,18 @@ RECONCILE_INTERVAL = "1"
 @pytest.fixture(scope="session")
 def crds(cluster: Any) -> None:
     """The generated CRDs, applied and Established."""
-    generated = crdgen.generate()
-    cluster.kubectl(
-        "apply",
-        "--server-side",
-        "--force-conflicts",
-        "-f",
-        "-",
-        input="\n---\n".join(generated.values()),
-    )
-    names = [f"crd/{name.removesuffix('.yaml')}" for name in generated]
-    cluster.kubectl("wait", "--for=condition=Established", *names, "--timeout=60s")
-
-
-class OperatorProcess:
-    """`it4it run` as a child process, with its log kept for failing tests."""
-
-    def __init__(self, kubeconfig: Path, log: Path, env: dict[str, str]) -> None:
-        self.kubeconfig, self.log, self.env = kubeconfig, log, env
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "KUBECONFIG": str(self.kubeconfig),
-            "IT4IT_RECONCILE_INTERVAL": RECONCILE_INTERVAL,
-            **self.env,
-        }
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "it4it_operator.cli", "run", "--verbose"],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,
-            )
-
-    def kill(self) -> None:
-        """SIGKILL: no clean shutdown, as when a node dies."""
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def tail(self, lines: int = 60) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+    install_crds(cluster.kubeconfig)
 
 
 @pytest.fixture(scope="session")
 def operator(
     cluster: Any, crds: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[OperatorProcess]:
-    proc = OperatorProcess(cluster.kubeconfig, tmp_path_factory.mktemp("operator") / "log", {})
+    proc = OperatorProcess(
+        cluster.kubeconfig,
+        tmp_path_factory.mktemp("operator") / "log",
+        {"IT4IT_RECONCILE_INTERVAL": RECONCILE_INTERVAL},
+    )
     proc.start()
     try:
         yield proc

@@ -1,0 +1,78 @@
+"""The operator as a child process against a cluster, with the CRDs it needs.
+
+Integration tests (which kill and restart it), benchmarks (which measure it) and `make run`
+(which installs the CRDs) share these, so every one of them runs the operator the same way a
+user does: `it4it run` with a kubeconfig.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from it4it_operator.api import crdgen
+from it4it_operator.devcluster import tools
+
+
+def install_crds(kubeconfig: Path) -> None:
+    """Server-side apply the CRDs generated from the API models and wait until Established."""
+    generated = crdgen.generate()
+    tools.kubectl(
+        kubeconfig,
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-f",
+        "-",
+        input="\n---\n".join(generated.values()),
+    )
+    names = [f"crd/{name.removesuffix('.yaml')}" for name in generated]
+    tools.kubectl(kubeconfig, "wait", "--for=condition=Established", *names, "--timeout=60s")
+
+
+class OperatorProcess:
+    """`it4it run` as a child process in its own session, its output kept in `log`."""
+
+    def __init__(self, kubeconfig: Path, log: Path, env: dict[str, str] | None = None) -> None:
+        self.kubeconfig, self.log, self.env = kubeconfig, log, dict(env or {})
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "KUBECONFIG": str(self.kubeconfig), **self.env}
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "it4it_operator.cli", "run", "--verbose"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown, as when a node dies."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the operator process now (0 when it is not running)."""
+        if not self.proc or self.proc.poll() is not None:
+            return 0
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
