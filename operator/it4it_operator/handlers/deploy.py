@@ -10,6 +10,7 @@ from it4it_operator import GROUP, VERSION
 from it4it_operator.controllers.approval import record_approval
 from it4it_operator.controllers.context import Context, Settings
 from it4it_operator.controllers.deploy import decommission, reconcile_instance
+from it4it_operator.controllers.deploy.labels import INSTANCE_LABEL
 
 DPI = "desiredproductinstances"
 INTERVAL = Settings.from_env().reconcile_interval
@@ -56,3 +57,11 @@ def approval_changed(
 def approval_timer(namespace: str | None, name: str, memo: Any, **_: Any) -> None:
     """An Approval stops counting when its instance's plan changes."""
     record_approval(_ctx(memo), str(namespace), name)
+
+
+@kopf.on.event("apps", "v1", "deployments", labels={INSTANCE_LABEL: kopf.PRESENT})
+@kopf.on.event("apps", "v1", "statefulsets", labels={INSTANCE_LABEL: kopf.PRESENT})
+def workload_event(namespace: str | None, labels: kopf.Labels, memo: Any, **_: Any) -> None:
+    """A managed workload changed (rolled out, failed, edited by hand): look at its instance
+    now instead of at the next timer tick."""
+    reconcile_instance(_ctx(memo), str(namespace), labels[INSTANCE_LABEL])
