@@ -479,3 +479,25 @@ def test_parameters_outside_the_release_schema_are_refused_naming_the_field(
         for e in events(cluster, namespace, "shopfront")
     )
     assert items(cluster, "deployments,services,configmaps", namespace, INSTANCE) == []
+
+
+def test_an_instance_synced_before_its_release_waits_for_it(
+    cluster: Any, operator: OperatorProcess, namespace: str
+) -> None:
+    """GitOps tools apply in any order: a missing release is waited for, not a dead end."""
+    apply(cluster, instance("shopfront", "guestbook-1-0-0", namespace), namespace=namespace)
+
+    def waiting() -> dict[str, Any] | None:
+        dpi = get(cluster, "dpi", "shopfront", namespace)
+        return dpi if condition(dpi, "Planned").get("reason") == "ReleaseNotFound" else None
+
+    dpi = eventually(waiting, what="ReleaseNotFound", operator=operator)
+    assert condition(dpi, "Reconciling")["status"] == "True"
+    assert condition(dpi, "Stalled") == {}
+
+    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
+    eventually(
+        lambda: ready(cluster, namespace, "shopfront"),
+        what="Ready once the release exists",
+        operator=operator,
+    )

@@ -191,7 +191,9 @@ def _reconcile(ctx: Context, sub: dict[str, Any], w: StatusWriter) -> None:
     )
     w.set(selected)
     if not selected.ok or offer is None:
-        return _refuse(w, selected, "Refused")
+        # An offer not synced or not published yet may still come: keep trying, not Stalled.
+        waiting = selected.reason in ("OfferNotFound", "OfferNotPublished")
+        return _refuse(w, selected, "Pending" if waiting else "Refused", stalled=not waiting)
     agreed = agree(spec, offer, contract=contract)
     w.set(agreed)
     release_version = ((offer.get("status") or {}).get("release") or {}).get("version")

@@ -95,7 +95,14 @@ def _target(p: Pass) -> tuple[planning.PlannedRelease, bool] | None:
     planned = planning.plan_target(p.ctx, p.dpi, planning.spec_target(p.dpi))
     if isinstance(planned, Outcome):
         p.w.set(planned)
-        p.not_ready(planned.reason, planned.message, "Refused", stalled=True)
+        # A release not there yet may still arrive (GitOps syncs in any order): keep trying.
+        waiting = planned.reason == "ReleaseNotFound"
+        p.not_ready(
+            planned.reason,
+            planned.message,
+            "Pending" if waiting else "Refused",
+            stalled=not waiting,
+        )
         return None
     p.w.set(planning.planned_outcome(planned))
     p.w.update(planHash=planned.plan.plan_hash, estimate=dict(planned.plan.estimate))
