@@ -7,6 +7,7 @@ Each subcommand imports what it needs lazily, so `it4it crds` works without a cl
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -45,7 +46,10 @@ def _crds(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from it4it_operator.handlers.run import run_operator
 
+    port = args.metrics_port or int(os.environ.get("IT4IT_METRICS_PORT") or 0)
+    address = os.environ.get("IT4IT_METRICS_ADDRESS", "0.0.0.0")
     run_operator(
+        metrics=(address, port) if port else None,
         namespace=args.namespace,
         liveness=args.liveness,
         log_format=args.log_format,
@@ -57,7 +61,6 @@ def _run(args: argparse.Namespace) -> int:
 
 def _dev_run(args: argparse.Namespace) -> int:
     """`make run`: the local control plane (unless KUBECONFIG is set), CRDs, the operator."""
-    import os
 
     from it4it_operator.devcluster import LocalCluster, tools
     from it4it_operator.devcluster.operator import install_crds
@@ -153,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--log-format", choices=["plain", "json"], default="plain")
     run.add_argument("--peering", help="kopf peering name, for several replicas")
     run.add_argument("--verbose", action="store_true")
+    run.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve Prometheus metrics on this port "
+        "(or $IT4IT_METRICS_PORT; address $IT4IT_METRICS_ADDRESS, default 0.0.0.0)",
+    )
     run.set_defaults(func=_run)
 
     dev = sub.add_parser("dev", help="developer workflows")

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from it4it_operator.devcluster.cluster import free_port
 from it4it_operator.devcluster.operator import OperatorProcess, install_crds
 
 RECONCILE_INTERVAL = "1"
@@ -26,11 +27,12 @@ def crds(cluster: Any) -> None:
 def operator(
     cluster: Any, crds: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[OperatorProcess]:
-    proc = OperatorProcess(
-        cluster.kubeconfig,
-        tmp_path_factory.mktemp("operator") / "log",
-        {"IT4IT_RECONCILE_INTERVAL": RECONCILE_INTERVAL},
-    )
+    env = {
+        "IT4IT_RECONCILE_INTERVAL": RECONCILE_INTERVAL,
+        "IT4IT_METRICS_ADDRESS": "127.0.0.1",
+        "IT4IT_METRICS_PORT": str(free_port()),
+    }
+    proc = OperatorProcess(cluster.kubeconfig, tmp_path_factory.mktemp("operator") / "log", env)
     proc.start()
     try:
         yield proc

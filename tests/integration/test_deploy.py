@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import urllib.request
 from typing import Any
 
 import pytest
@@ -501,3 +502,23 @@ def test_an_instance_synced_before_its_release_waits_for_it(
         what="Ready once the release exists",
         operator=operator,
     )
+
+
+def test_reconcile_metrics_are_served_for_prometheus(
+    cluster: Any, operator: OperatorProcess, namespace: str
+) -> None:
+    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
+    apply(cluster, instance("shopfront", "guestbook-1-0-0", namespace), namespace=namespace)
+    eventually(lambda: ready(cluster, namespace, "shopfront"), what="Ready", operator=operator)
+
+    url = f"http://127.0.0.1:{operator.env['IT4IT_METRICS_PORT']}/metrics"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        text = response.read().decode()
+    passes = {
+        line.split("{")[1].split("}")[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("it4it_reconcile_total{")
+    }
+    assert passes['kind="DesiredProductInstance",result="success"'] >= 1
+    assert passes['kind="ProductRelease",result="success"'] >= 1
+    assert "it4it_reconcile_duration_seconds_bucket" in text

@@ -335,10 +335,11 @@ def test_operator_pod_is_restricted_and_single(cluster: Any) -> None:
     assert container["image"] == "ghcr.io/it4it-operator/it4it-operator:0.1.0"
     assert " ".join(container["command"]) == (
         "it4it run --log-format json --liveness http://0.0.0.0:8080/healthz "
-        "--peering it4it-operator"
+        "--metrics-port 8081 --peering it4it-operator"
     )
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "healthz"}
     assert {"name": "healthz", "containerPort": 8080, "protocol": "TCP"} in container["ports"]
+    assert {"name": "metrics", "containerPort": 8081, "protocol": "TCP"} in container["ports"]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
     assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}

@@ -13,6 +13,7 @@ from it4it_operator.controllers.subscription import (
     decommission_subscription,
     reconcile_subscription,
 )
+from it4it_operator.handlers.metrics import observed
 
 INTERVAL = Settings.from_env().reconcile_interval
 
@@ -26,6 +27,7 @@ def _ctx(memo: Any) -> Context:
 @kopf.on.create(GROUP, VERSION, "serviceoffers")
 @kopf.on.update(GROUP, VERSION, "serviceoffers")
 @kopf.timer(GROUP, VERSION, "serviceoffers", interval=INTERVAL, sharp=False)
+@observed("ServiceOffer")
 def offer_changed(name: str, memo: Any, **_: Any) -> None:
     """Define, Implement, Publish; the timer follows validity dates, new releases, subscribers."""
     reconcile_offer(_ctx(memo), name)
@@ -35,11 +37,13 @@ def offer_changed(name: str, memo: Any, **_: Any) -> None:
 @kopf.on.create(GROUP, VERSION, "subscriptions")
 @kopf.on.update(GROUP, VERSION, "subscriptions")
 @kopf.timer(GROUP, VERSION, "subscriptions", interval=INTERVAL, sharp=False)
+@observed("Subscription")
 def subscription_changed(namespace: str | None, name: str, memo: Any, **_: Any) -> None:
     reconcile_subscription(_ctx(memo), str(namespace), name)
 
 
 @kopf.on.delete(GROUP, VERSION, "subscriptions")
+@observed("Subscription")
 def subscription_deleted(namespace: str | None, name: str, memo: Any, **_: Any) -> None:
     """Terminate: decommission the instances first; the offer's subscriber count follows."""
     left = decommission_subscription(_ctx(memo), str(namespace), name)

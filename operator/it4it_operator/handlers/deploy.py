@@ -11,6 +11,7 @@ from it4it_operator.controllers.approval import record_approval
 from it4it_operator.controllers.context import Context, Settings
 from it4it_operator.controllers.deploy import decommission, reconcile_instance
 from it4it_operator.controllers.deploy.labels import INSTANCE_LABEL
+from it4it_operator.handlers.metrics import observed
 
 DPI = "desiredproductinstances"
 INTERVAL = Settings.from_env().reconcile_interval
@@ -24,17 +25,20 @@ def _ctx(memo: Any) -> Context:
 @kopf.on.resume(GROUP, VERSION, DPI)
 @kopf.on.create(GROUP, VERSION, DPI)
 @kopf.on.update(GROUP, VERSION, DPI)
+@observed("DesiredProductInstance")
 def instance_changed(namespace: str | None, name: str, memo: Any, **_: Any) -> None:
     reconcile_instance(_ctx(memo), str(namespace), name)
 
 
 @kopf.timer(GROUP, VERSION, DPI, interval=INTERVAL, sharp=False)
+@observed("DesiredProductInstance")
 def instance_timer(namespace: str | None, name: str, memo: Any, **_: Any) -> None:
     """Level-based follow-up: approvals, change windows, validation, observation, drift."""
     reconcile_instance(_ctx(memo), str(namespace), name)
 
 
 @kopf.on.delete(GROUP, VERSION, DPI)
+@observed("DesiredProductInstance")
 def instance_deleted(namespace: str | None, name: str, memo: Any, **_: Any) -> None:
     left = decommission(_ctx(memo), str(namespace), name)
     if left:
@@ -44,6 +48,7 @@ def instance_deleted(namespace: str | None, name: str, memo: Any, **_: Any) -> N
 @kopf.on.resume(GROUP, VERSION, "approvals")
 @kopf.on.create(GROUP, VERSION, "approvals")
 @kopf.on.update(GROUP, VERSION, "approvals")
+@observed("Approval")
 def approval_changed(
     namespace: str | None, name: str, spec: kopf.Spec, memo: Any, **_: Any
 ) -> None:
@@ -54,6 +59,7 @@ def approval_changed(
 
 
 @kopf.timer(GROUP, VERSION, "approvals", interval=INTERVAL, sharp=False)
+@observed("Approval")
 def approval_timer(namespace: str | None, name: str, memo: Any, **_: Any) -> None:
     """An Approval stops counting when its instance's plan changes."""
     record_approval(_ctx(memo), str(namespace), name)
@@ -61,6 +67,7 @@ def approval_timer(namespace: str | None, name: str, memo: Any, **_: Any) -> Non
 
 @kopf.on.event("apps", "v1", "deployments", labels={INSTANCE_LABEL: kopf.PRESENT})
 @kopf.on.event("apps", "v1", "statefulsets", labels={INSTANCE_LABEL: kopf.PRESENT})
+@observed("DesiredProductInstance")
 def workload_event(namespace: str | None, labels: kopf.Labels, memo: Any, **_: Any) -> None:
     """A managed workload changed (rolled out, failed, edited by hand): look at its instance
     now instead of at the next timer tick."""

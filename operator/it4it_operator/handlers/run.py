@@ -7,6 +7,7 @@ import os
 
 import kopf
 
+from it4it_operator.handlers.metrics import serve
 from it4it_operator.handlers.startup import PEERING_ENV
 
 
@@ -17,7 +18,9 @@ def run_operator(
     log_format: str,
     peering: str | None,
     verbose: bool = False,
+    metrics: tuple[str, int] | None = None,
 ) -> None:
+    """`metrics` is (address, port) to serve Prometheus metrics on, or None for none."""
     import it4it_operator.handlers  # noqa: F401  (registers the handlers)
 
     fmt = kopf.LogFormat.JSON if log_format == "json" else kopf.LogFormat.PLAIN
@@ -26,6 +29,8 @@ def run_operator(
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if peering:
         os.environ[PEERING_ENV] = peering
+    if metrics:
+        serve(metrics[1], metrics[0])
     kopf.run(
         clusterwide=namespace is None,
         namespaces=[namespace] if namespace else [],
