@@ -24,6 +24,13 @@ def ready(cluster: Any, ns: str, name: str) -> bool:
     return condition(get(cluster, "dpi", name, ns), "Ready").get("status") == "True"
 
 
+def deployed(cluster: Any, operator: OperatorProcess, namespace: str, **spec: Any) -> None:
+    """Release 1.0.0 and instance "shopfront" of it (with `spec` options), Ready."""
+    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
+    apply(cluster, instance("shopfront", "guestbook-1-0-0", namespace, **spec), namespace=namespace)
+    eventually(lambda: ready(cluster, namespace, "shopfront"), what="Ready", operator=operator)
+
+
 def events(cluster: Any, ns: str, name: str) -> list[dict[str, Any]]:
     found = cluster.kubectl(
         "get", "events", "-n", ns, "-o", "json", "--field-selector", f"involvedObject.name={name}"
@@ -305,13 +312,7 @@ def test_a_release_leaving_its_namespace_is_refused_and_nothing_applied(
 def test_parameter_edits_roll_out_and_hand_edits_are_repaired(
     cluster: Any, operator: OperatorProcess, namespace: str
 ) -> None:
-    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
-    apply(
-        cluster,
-        instance("shopfront", "guestbook-1-0-0", namespace, parameters={"replicas": 1}),
-        namespace=namespace,
-    )
-    eventually(lambda: ready(cluster, namespace, "shopfront"), what="Ready", operator=operator)
+    deployed(cluster, operator, namespace, parameters={"replicas": 1})
     first_hash = get(cluster, "dpi", "shopfront", namespace)["status"]["planHash"]
 
     apply(
@@ -377,9 +378,7 @@ def test_restarting_the_operator_mid_fulfilment_creates_no_duplicates(
 def test_disable_scales_to_zero_and_back_and_delete_removes_everything(
     cluster: Any, operator: OperatorProcess, namespace: str
 ) -> None:
-    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
-    apply(cluster, instance("shopfront", "guestbook-1-0-0", namespace), namespace=namespace)
-    eventually(lambda: ready(cluster, namespace, "shopfront"), what="Ready", operator=operator)
+    deployed(cluster, operator, namespace)
 
     apply(
         cluster,
@@ -507,9 +506,7 @@ def test_an_instance_synced_before_its_release_waits_for_it(
 def test_reconcile_metrics_are_served_for_prometheus(
     cluster: Any, operator: OperatorProcess, namespace: str
 ) -> None:
-    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
-    apply(cluster, instance("shopfront", "guestbook-1-0-0", namespace), namespace=namespace)
-    eventually(lambda: ready(cluster, namespace, "shopfront"), what="Ready", operator=operator)
+    deployed(cluster, operator, namespace)
 
     url = f"http://127.0.0.1:{operator.env['IT4IT_METRICS_PORT']}/metrics"
     with urllib.request.urlopen(url, timeout=5) as response:
