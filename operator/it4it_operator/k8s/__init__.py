@@ -3,6 +3,6 @@
 Handlers call `Kube`; stage logic never sees it (import-linter keeps it that way).
 """
 
-from it4it_operator.k8s.kube import FIELD_MANAGER, Kube, ObjectKey, key_of
+from it4it_operator.k8s.kube import FIELD_MANAGER, Kube
 
-__all__ = ["FIELD_MANAGER", "Kube", "ObjectKey", "key_of"]
+__all__ = ["FIELD_MANAGER", "Kube"]

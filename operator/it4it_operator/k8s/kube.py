@@ -21,14 +21,7 @@ from kubernetes.dynamic.exceptions import NotFoundError, ResourceNotFoundError
 
 FIELD_MANAGER = "it4it-operator"
 
-ObjectKey = tuple[str, str, str]
-"""(apiVersion, kind, name) of an object in the instance's namespace."""
-
 log = logging.getLogger(__name__)
-
-
-def key_of(obj: dict[str, Any]) -> ObjectKey:
-    return (str(obj["apiVersion"]), str(obj["kind"]), str(obj["metadata"]["name"]))
 
 
 class Kube:

@@ -21,7 +21,7 @@ from it4it_operator.controllers.deploy.labels import (
     instance_labels,
     owner_reference,
 )
-from it4it_operator.k8s import ObjectKey, key_of
+from it4it_operator.stages.deploy.objects import object_key
 from it4it_operator.stages.deploy.order import removal_order
 
 
@@ -61,10 +61,6 @@ def apply_objects(
     return [ctx.kube.apply(_prepared(o, actual, release)) for o in objects]
 
 
-def _group(api_version: str) -> str:
-    return api_version.rpartition("/")[0]
-
-
 def instance_objects(ctx: Context, namespace: str, instance: str) -> list[dict[str, Any]]:
     """Every object of an allowed kind that carries the instance's label."""
     found: list[dict[str, Any]] = []
@@ -83,22 +79,8 @@ def delete_objects(ctx: Context, objects: Iterable[dict[str, Any]]) -> list[str]
     return deleted
 
 
-def prune(ctx: Context, namespace: str, instance: str, keep: Iterable[ObjectKey]) -> list[str]:
-    """Delete the instance's objects that the plan no longer has."""
-    wanted = {(_group(a), k, n) for a, k, n in keep}
-    stale = [
-        o
-        for o in instance_objects(ctx, namespace, instance)
-        if (_group(o["apiVersion"]), o["kind"], o["metadata"]["name"]) not in wanted
-    ]
+def prune(ctx: Context, namespace: str, instance: str, keep: Iterable[dict[str, Any]]) -> list[str]:
+    """Delete the instance's objects that the plan (`keep`) no longer has."""
+    wanted = {object_key(o) for o in keep}
+    stale = [o for o in instance_objects(ctx, namespace, instance) if object_key(o) not in wanted]
     return delete_objects(ctx, stale)
-
-
-__all__ = [
-    "apply_objects",
-    "delete_objects",
-    "ensure_actual",
-    "instance_objects",
-    "key_of",
-    "prune",
-]

@@ -174,9 +174,7 @@ def _fulfill(p: Pass, planned: planning.PlannedRelease, rolled_back: bool) -> No
     ctx.kube.patch_status(actual, {"inChange": True, "phase": "Changing"})
     objects = list(planned.plan.objects)
     fulfillment.apply_objects(ctx, objects, actual, planned.target.release_name)
-    pruned = fulfillment.prune(
-        ctx, meta["namespace"], meta["name"], [fulfillment.key_of(o) for o in objects]
-    )
+    pruned = fulfillment.prune(ctx, meta["namespace"], meta["name"], objects)
     release = planned.target.release_name
     message = f"Applied {len(objects)} objects of ProductRelease {release} in dependency order"
     message += f"; removed {', '.join(pruned)}." if pruned else "."
