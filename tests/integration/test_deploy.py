@@ -12,7 +12,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-from releases import instance, release
+from releases import instance, release, web_manifests
 
 from conftest import OperatorProcess, apply, condition, eventually, get, items
 
@@ -287,8 +287,6 @@ def test_a_release_leaving_its_namespace_is_refused_and_nothing_applied(
     stray: dict[str, Any],
     words: str,
 ) -> None:
-    from releases import web_manifests
-
     apply(
         cluster,
         release("bad-1-0-0", "1.0.0", manifests=[*web_manifests(), stray]),
@@ -519,3 +517,28 @@ def test_reconcile_metrics_are_served_for_prometheus(
     assert passes['kind="DesiredProductInstance",result="success"'] >= 1
     assert passes['kind="ProductRelease",result="success"'] >= 1
     assert "it4it_reconcile_duration_seconds_bucket" in text
+
+
+def test_objects_that_leave_the_plan_are_pruned(
+    cluster: Any, operator: OperatorProcess, namespace: str
+) -> None:
+    deployed(cluster, operator, namespace)
+    without_config = [m for m in web_manifests() if m["kind"] != "ConfigMap"]
+    apply(
+        cluster, release("guestbook-1-1-0", "1.1.0", manifests=without_config), namespace=namespace
+    )
+    apply(cluster, instance("shopfront", "guestbook-1-1-0", namespace), namespace=namespace)
+
+    eventually(
+        lambda: get(cluster, "configmap", "shopfront-config", namespace) == {},
+        what="the ConfigMap pruned",
+        operator=operator,
+    )
+    fulfilled = condition(get(cluster, "dpi", "shopfront", namespace), "Fulfilled")
+    assert "removed ConfigMap/shopfront-config" in fulfilled["message"]
+    assert (
+        get(cluster, "deployment", "shopfront-web", namespace)["metadata"]["labels"][
+            "it4it.dev/release"
+        ]
+        == "guestbook-1-1-0"
+    )
