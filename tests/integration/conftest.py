@@ -14,8 +14,6 @@ import yaml
 from it4it_operator.devcluster.cluster import free_port
 from it4it_operator.devcluster.operator import OperatorProcess, install_crds
 
-RECONCILE_INTERVAL = "1"
-
 
 @pytest.fixture(scope="session")
 def crds(cluster: Any) -> None:
@@ -28,11 +26,14 @@ def operator(
     cluster: Any, crds: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[OperatorProcess]:
     env = {
-        "IT4IT_RECONCILE_INTERVAL": RECONCILE_INTERVAL,
+        # Everything the tests see happen is driven by watches: the safety resync is far off.
+        "IT4IT_RESYNC_SECONDS": "3600",
         "IT4IT_METRICS_ADDRESS": "127.0.0.1",
         "IT4IT_METRICS_PORT": str(free_port()),
     }
-    proc = OperatorProcess(cluster.kubeconfig, tmp_path_factory.mktemp("operator") / "log", env)
+    # On the local control plane the operator has its own user, whose requests are audited.
+    kubeconfig = getattr(cluster, "operator_kubeconfig", cluster.kubeconfig)
+    proc = OperatorProcess(kubeconfig, tmp_path_factory.mktemp("operator") / "log", env)
     proc.start()
     try:
         yield proc

@@ -385,7 +385,7 @@ def test_the_chart_options_render() -> None:
     default = docs_of(render())
     deployment = find(default, "Deployment", "it4it-operator")
     assert deployment["metadata"]["namespace"] == SYSTEM_NAMESPACE
-    assert env_of(deployment)["IT4IT_RECONCILE_INTERVAL"] == "5"
+    assert env_of(deployment)["IT4IT_RESYNC_SECONDS"] == "600"
     assert {d["kind"] for d in default} >= {"ValidatingAdmissionPolicy", "ClusterKopfPeering"}
 
     two_kinds = [
@@ -395,7 +395,7 @@ def test_the_chart_options_render() -> None:
     options = docs_of(
         render(
             "--set=watchNamespace=shop",
-            "--set=reconcileInterval=2.5",
+            "--set=resyncSeconds=2.5",
             "--set=admissionPolicy.enabled=false",
             "--set=image.digest=sha256:" + "c" * 64,
             '--set-json=resources={"requests":{"cpu":"50m","memory":"128Mi"}}',
@@ -408,7 +408,7 @@ def test_the_chart_options_render() -> None:
     assert container["image"].endswith("@sha256:" + "c" * 64)
     assert container["resources"]["requests"] == {"cpu": "50m", "memory": "128Mi"}
     env = env_of(deployment)
-    assert env["IT4IT_RECONCILE_INTERVAL"] == "2.5"
+    assert env["IT4IT_RESYNC_SECONDS"] == "2.5"
     assert parse_allowed_kinds(env["IT4IT_ALLOWED_KINDS"]) == {
         ("apps", "Deployment"),
         ("", "ConfigMap"),
@@ -426,8 +426,8 @@ def test_the_chart_options_render() -> None:
         ["--set", "replicas=2"],
         ["--set-json", 'allowedKinds=[{"group":"","kind":"Namespace","resource":"namespaces"}]'],
         ["--set", "allowedKinds[0].kind=Deployment"],
-        ["--set", "reconcileInterval=0"],
-        ["--set", "reconcileInterval=often"],
+        ["--set", "resyncSeconds=0"],
+        ["--set", "resyncSeconds=often"],
     ):
         refused = helm("template", "x", str(CHART), *bad, check=False)
         assert refused.returncode != 0, bad

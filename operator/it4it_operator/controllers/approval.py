@@ -45,7 +45,7 @@ def _verdict(approval: dict[str, Any], dpi: dict[str, Any] | None) -> Outcome:
 def record_approval(ctx: Context, namespace: str, name: str) -> None:
     approval = ctx.kube.get(API_VERSION, "Approval", name, namespace)
     if approval is None:
-        return
+        return None
     dpi = ctx.kube.get(
         API_VERSION, DPI_KIND, approval["spec"].get("desiredInstance", ""), namespace
     )
@@ -54,3 +54,4 @@ def record_approval(ctx: Context, namespace: str, name: str) -> None:
     w.set(verdict)
     w.update(phase="Counted" if verdict.ok else verdict.reason)
     w.flush()
+    return None

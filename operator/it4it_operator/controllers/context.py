@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,36 +29,40 @@ def _clock_from_env() -> Clock:
 class Settings:
     """Operator settings, read from the environment (the Deployment sets them)."""
 
-    reconcile_interval: float = 5.0
+    resync_seconds: float = 600.0
+    """The safety resync: every object is reconciled again this often (it writes nothing when
+    nothing changed); everything else is driven by changes and scheduled moments."""
+    workers: int = 4
+    """Reconciles running at once (threads: they mostly wait on the API server)."""
     validate_timeout: float = 300.0
+    watch_namespace: str | None = None
+    """The one namespace whose workloads the operator may see (`it4it run --namespace`)."""
     allowed_kinds: frozenset[tuple[str, str]] = DEFAULT_ALLOWED_KINDS
 
     @classmethod
     def from_env(cls) -> Settings:
         kinds = os.environ.get("IT4IT_ALLOWED_KINDS")
         return cls(
-            reconcile_interval=float(os.environ.get("IT4IT_RECONCILE_INTERVAL", "5")),
+            resync_seconds=float(os.environ.get("IT4IT_RESYNC_SECONDS", "600")),
+            workers=int(os.environ.get("IT4IT_WORKERS", "4")),
             validate_timeout=float(os.environ.get("IT4IT_VALIDATE_TIMEOUT", "300")),
+            watch_namespace=os.environ.get("IT4IT_WATCH_NAMESPACE") or None,
             allowed_kinds=parse_allowed_kinds(kinds) if kinds else DEFAULT_ALLOWED_KINDS,
         )
 
 
 @dataclass
 class Context:
+    """The I/O facade (reads from caches), the plugins, the settings and the clock. The work
+    queue runs one reconcile per object at a time, so controllers need no locks."""
+
     kube: Kube
     plugins: PluginRegistry
     settings: Settings
     clock: Clock = field(default=utc_now)
-    _locks: dict[str, threading.Lock] = field(default_factory=dict)
-    _locks_guard: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def from_env(cls, kube: Kube) -> Context:
         return cls(
             kube=kube, plugins=load_plugins(), settings=Settings.from_env(), clock=_clock_from_env()
         )
-
-    def lock(self, key: str) -> threading.Lock:
-        """One lock per object, so a timer and a change handler never reconcile it at once."""
-        with self._locks_guard:
-            return self._locks.setdefault(key, threading.Lock())

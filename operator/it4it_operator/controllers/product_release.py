@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from it4it_operator import API_VERSION
 from it4it_operator.controllers.context import Context
 from it4it_operator.controllers.status import StatusWriter
 from it4it_operator.stages.deploy.plan import canonical_json
@@ -21,7 +22,10 @@ def release_digest(spec: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical_json(spec)).hexdigest()
 
 
-def reconcile_release(ctx: Context, release: dict[str, Any]) -> None:
+def reconcile_release(ctx: Context, namespace: str, name: str) -> None:
+    release = ctx.kube.get(API_VERSION, "ProductRelease", name, namespace)
+    if release is None:
+        return None
     w = StatusWriter(ctx, release, CONDITIONS)
     spec = release["spec"]
     acceptance = spec.get("acceptance") or {}
@@ -38,3 +42,4 @@ def reconcile_release(ctx: Context, release: dict[str, Any]) -> None:
         w.set(Outcome.false("Ready", "NotAccepted", message), event=False)
         w.update(phase="Pending")
     w.flush()
+    return None

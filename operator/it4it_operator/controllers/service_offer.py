@@ -53,10 +53,11 @@ def _bundle(ctx: Context, spec: dict[str, Any]) -> dict[str, dict[str, Any] | No
     return {m["offer"]: ctx.kube.get(API_VERSION, OFFER_KIND, m["offer"]) for m in spec["bundle"]}
 
 
-def reconcile_offer(ctx: Context, name: str) -> None:
+def reconcile_offer(ctx: Context, name: str) -> float | None:
+    """Reconcile one offer; returns seconds until its next publication change, or None."""
     offer = ctx.kube.get(API_VERSION, OFFER_KIND, name)
     if offer is None:
-        return
+        return None
     w = StatusWriter(ctx, offer, CONDITIONS)
     spec = offer["spec"]
     resolved, release_schema = _resolve(ctx, spec)
@@ -87,7 +88,7 @@ def reconcile_offer(ctx: Context, name: str) -> None:
     state = publication(spec, now)
     published = state.state == "Published"
     w.set(Outcome("Published", "True" if published else "False", state.reason, state.message))
-    subscriptions = ctx.kube.list_objects(API_VERSION, "Subscription")
+    subscriptions = ctx.kube.by_index("Subscription", "by", name)
     w.update(
         **offer_status(spec, resolved=resolved, subscribers=subscriber_count(subscriptions, name))
     )
@@ -107,3 +108,6 @@ def reconcile_offer(ctx: Context, name: str) -> None:
     w.abnormal(STALLED, None if defined.ok else defined.reason, defined.message)
     w.update(phase=state.state if defined.ok else "Incomplete")
     w.flush()
+    if state.next_transition is None:
+        return None
+    return max(1.0, (state.next_transition - now).total_seconds())

@@ -2,8 +2,9 @@
 
 A controller records its stage verdicts (`Outcome`s) and status fields on a `StatusWriter`;
 `flush()` writes a merge patch only when something differs from what the API server holds, and
-posts one Event per condition transition with the condition's reason (Warning when a stage
-turned False). Conditions keep `lastTransitionTime` unless their status flips (api.conditions).
+posts one Event per condition transition to True or False with the condition's reason (Warning
+when a stage turned False); a stage still Unknown (under way) posts none. Conditions keep
+`lastTransitionTime` unless their status flips (api.conditions).
 """
 
 from __future__ import annotations
@@ -73,7 +74,13 @@ class StatusWriter:
             order=self.owned,
         )
         moved = (old.get("status"), old.get("reason")) != (outcome.status, outcome.reason)
-        if moved and event and outcome.type not in (RECONCILING, STALLED):
+        # A stage that became True or False is news; one still Unknown (under way) is not.
+        if (
+            moved
+            and event
+            and outcome.status != "Unknown"
+            and outcome.type not in (RECONCILING, STALLED)
+        ):
             kind = "Warning" if outcome.status == "False" else "Normal"
             self._events.append((kind, outcome.reason, outcome.message))
 
@@ -109,3 +116,12 @@ class StatusWriter:
             self.ctx.kube.emit_event(self.obj, kind, reason, message)
         self._events.clear()
         return written
+
+
+def not_ready(w: StatusWriter, outcome: Outcome, phase: str, *, stalled: bool = False) -> None:
+    """The one summary rule of every controller: Ready=False for `outcome`'s reason, and
+    kstatus Stalled (a person must change something) or else Reconciling (work under way)."""
+    w.set(Outcome.false("Ready", outcome.reason, outcome.message), event=False)
+    w.abnormal(STALLED, outcome.reason if stalled else None, outcome.message)
+    w.abnormal(RECONCILING, None if stalled else outcome.reason, outcome.message)
+    w.update(phase=phase)

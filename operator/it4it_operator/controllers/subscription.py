@@ -9,17 +9,28 @@ Publish Service Status (availability since agreement, SLA, notifications).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from it4it_operator import API_VERSION
+from it4it_operator.api.subscription import SubscriptionSpec
+from it4it_operator.controllers.apply import ensure_applied
 from it4it_operator.controllers.context import Context
-from it4it_operator.controllers.deploy.labels import DPI_KIND, MANAGED_BY, owner_reference
+from it4it_operator.controllers.deploy.labels import (
+    DPI_KIND,
+    FINALIZER,
+    MANAGED_BY,
+    owner_reference,
+)
 from it4it_operator.controllers.service_offer import OFFER_KIND
 from it4it_operator.controllers.status import RECONCILING, STALLED, StatusWriter
 from it4it_operator.stages.consume.agree import agree, contract_after_terms_change
 from it4it_operator.stages.consume.select import select_offer
 from it4it_operator.stages.consume.service_status import (
+    TERMINATION_NOTICE,
     notifications,
     record_health_sample,
     service_status,
@@ -96,7 +107,13 @@ def _members(ctx: Context, sub: dict[str, Any], offer: dict[str, Any]) -> list[M
 
 
 def _request(ctx: Context, sub: dict[str, Any], member: Member) -> None:
-    ctx.kube.apply(
+    """Apply the member's DesiredProductInstance when it differs; it is created holding the
+    decommission finalizer (no second write), and one being deleted is left to finish."""
+    live = ctx.kube.get(API_VERSION, DPI_KIND, member.name, sub["metadata"]["namespace"])
+    if live is not None and live["metadata"].get("deletionTimestamp"):
+        return
+    ensure_applied(
+        ctx,
         {
             "apiVersion": API_VERSION,
             "kind": DPI_KIND,
@@ -109,9 +126,10 @@ def _request(ctx: Context, sub: dict[str, Any], member: Member) -> None:
                     **MANAGED_BY,
                 },
                 "ownerReferences": [owner_reference(sub)],
+                "finalizers": [FINALIZER],
             },
             "spec": member.spec,
-        }
+        },
     )
 
 
@@ -134,22 +152,37 @@ def _fulfil(ctx: Context, sub: dict[str, Any], members: list[Member]) -> list[di
 
 
 def _fulfilled(members: list[Member], live: list[dict[str, Any]]) -> Outcome:
-    waiting = [
-        (d["metadata"]["name"], _ready(d)) for d in live if _ready(d).get("status") != "True"
-    ]
+    """Fulfilled once every member is Ready. While one is on its way the reason and message
+    stay the same (its own conditions tell the stage), so the subscription is not rewritten
+    at every step of the instance."""
+    waiting = [d["metadata"]["name"] for d in live if _ready(d).get("status") != "True"]
     if len(live) == len(members) and not waiting:
         return Outcome.true(
             "Fulfilled", "InstanceReady", f"{', '.join(m.name for m in members)} ready."
         )
     if waiting:
-        name, ready = waiting[0]
+        failed = [d for d in live if _ready(d).get("status") == "False" and _stalled(d)]
+        if failed:
+            ready = _ready(failed[0])
+            return Outcome.false(
+                "Fulfilled",
+                ready.get("reason") or "InstanceFailed",
+                f"DesiredProductInstance {failed[0]['metadata']['name']}: {ready.get('message')}",
+            )
         return Outcome.false(
             "Fulfilled",
-            ready.get("reason") or "Pending",
-            f"DesiredProductInstance {name}: {ready.get('message') or 'not ready yet.'}",
+            "InstanceNotReady",
+            f"DesiredProductInstance {waiting[0]} is on its way; its conditions show the stage.",
         )
     pending = members[len(live)].name
     return Outcome.false("Fulfilled", "Pending", f"{pending} waits for the members before it.")
+
+
+def _stalled(dpi: dict[str, Any]) -> bool:
+    return any(
+        c.get("type") == STALLED and c.get("status") == "True"
+        for c in (dpi.get("status") or {}).get("conditions") or []
+    )
 
 
 def _health(ctx: Context, ns: str, live: list[dict[str, Any]]) -> str | None:
@@ -167,17 +200,50 @@ def _health(ctx: Context, ns: str, live: list[dict[str, Any]]) -> str | None:
     )
 
 
-def reconcile_subscription(ctx: Context, namespace: str, name: str) -> None:
-    with ctx.lock(f"{SUB_KIND}/{namespace}/{name}"):
-        sub = ctx.kube.get(API_VERSION, SUB_KIND, name, namespace)
-        if sub is None or sub["metadata"].get("deletionTimestamp"):
-            return
-        w = StatusWriter(ctx, sub, CONDITIONS)
-        _reconcile(ctx, sub, w)
+def reconcile_subscription(ctx: Context, namespace: str, name: str) -> float | None:
+    """Reconcile one Subscription; returns seconds until its next notice is due, or None."""
+    sub = ctx.kube.get(API_VERSION, SUB_KIND, name, namespace)
+    if sub is None:
+        return None
+    if sub["metadata"].get("deletionTimestamp"):
+        return _terminate(ctx, sub)
+    w = StatusWriter(ctx, sub, CONDITIONS)
+    try:
+        SubscriptionSpec.model_validate(sub["spec"])
+    except ValidationError as exc:
+        outcome = Outcome.false("OfferSelected", "InvalidSpec", str(exc.errors()[0]["msg"]))
+        w.set(outcome)
+        _refuse(w, outcome, "Refused")
         w.flush()
+        return None
+    offer = _reconcile(ctx, sub, w)
+    w.flush()
+    return _next_notice(ctx, offer)
 
 
-def _reconcile(ctx: Context, sub: dict[str, Any], w: StatusWriter) -> None:
+def _next_notice(ctx: Context, offer: dict[str, Any] | None) -> float | None:
+    """When the notice ahead of the offer's end falls due (validity.until minus the notice)."""
+    until = (((offer or {}).get("spec") or {}).get("validity") or {}).get("until")
+    if not until:
+        return None
+    due = dt.datetime.fromisoformat(str(until).replace("Z", "+00:00")) - TERMINATION_NOTICE
+    seconds = (due - ctx.clock()).total_seconds()
+    return seconds if seconds > 0 else None
+
+
+def _terminate(ctx: Context, sub: dict[str, Any]) -> float | None:
+    """Subscriptions from before the finalizer was dropped hold it: decommission, release."""
+    meta = sub["metadata"]
+    finalizers = list(meta.get("finalizers") or [])
+    if FINALIZER not in finalizers:
+        return None  # the garbage collector removes the instances it owns
+    if decommission_subscription(ctx, meta["namespace"], meta["name"]):
+        return 2.0
+    ctx.kube.patch_metadata(sub, {"finalizers": [f for f in finalizers if f != FINALIZER]})
+    return None
+
+
+def _reconcile(ctx: Context, sub: dict[str, Any], w: StatusWriter) -> dict[str, Any] | None:
     spec, ns, now = sub["spec"], sub["metadata"]["namespace"], ctx.clock()
     offer = ctx.kube.get(API_VERSION, OFFER_KIND, spec["offer"])
     contract = w.status.get("contract")
@@ -193,7 +259,8 @@ def _reconcile(ctx: Context, sub: dict[str, Any], w: StatusWriter) -> None:
     if not selected.ok or offer is None:
         # An offer not synced or not published yet may still come: keep trying, not Stalled.
         waiting = selected.reason in ("OfferNotFound", "OfferNotPublished")
-        return _refuse(w, selected, "Pending" if waiting else "Refused", stalled=not waiting)
+        _refuse(w, selected, "Pending" if waiting else "Refused", stalled=not waiting)
+        return offer
     agreed = agree(spec, offer, contract=contract)
     w.set(agreed)
     release_version = ((offer.get("status") or {}).get("release") or {}).get("version")
@@ -201,18 +268,21 @@ def _reconcile(ctx: Context, sub: dict[str, Any], w: StatusWriter) -> None:
         contract, offer, spec, release_version=release_version, now=now
     )
     if contract is None:
-        return _refuse(w, agreed, "Refused")
+        _refuse(w, agreed, "Refused")
+        return offer
     w.update(contract=contract)
     try:
         members = _members(ctx, sub, offer)
     except ParameterError as exc:
         outcome = Outcome.false("Subscribed", "InvalidParameters", str(exc))
         w.set(outcome)
-        return _refuse(w, outcome, "Refused")
+        _refuse(w, outcome, "Refused")
+        return offer
     except LookupError as exc:
         outcome = Outcome.false("Subscribed", "ReleaseNotResolved", str(exc))
         w.set(outcome)
-        return _refuse(w, outcome, "Pending", stalled=False)
+        _refuse(w, outcome, "Pending", stalled=False)
+        return offer
     live = _fulfil(ctx, sub, members)
     w.set(
         Outcome.true(
@@ -224,7 +294,7 @@ def _reconcile(ctx: Context, sub: dict[str, Any], w: StatusWriter) -> None:
         )
     )
     fulfilled = _fulfilled(members, live)
-    w.set(fulfilled)
+    w.set(fulfilled, event=fulfilled.ok or fulfilled.reason not in ("InstanceNotReady", "Pending"))
     _publish_service_status(ctx, w, offer, contract, _health(ctx, ns, live))
     w.update(
         instance={"desired": members[0].name, "actual": members[0].name},
@@ -234,7 +304,8 @@ def _reconcile(ctx: Context, sub: dict[str, Any], w: StatusWriter) -> None:
     )
     suspended = spec.get("state") == "Suspended"
     if not fulfilled.ok:
-        return _refuse(w, fulfilled, "Fulfilling", stalled=False)
+        _refuse(w, fulfilled, "Fulfilling", stalled=False)
+        return offer
     w.set(
         Outcome.true(
             "Ready",
@@ -252,7 +323,7 @@ def _reconcile(ctx: Context, sub: dict[str, Any], w: StatusWriter) -> None:
         if suspended
         else ("TermsChanged" if agreed.reason == "TermsChanged" else "Active")
     )
-    return None
+    return offer
 
 
 def _publish_service_status(
@@ -285,5 +356,6 @@ def decommission_subscription(ctx: Context, namespace: str, name: str) -> list[s
     """Terminate: delete the subscription's instances (last member first); returns those left."""
     left = ctx.kube.list_objects(API_VERSION, DPI_KIND, namespace, {SUBSCRIPTION_LABEL: name})
     for dpi in reversed(left):
-        ctx.kube.delete(API_VERSION, DPI_KIND, dpi["metadata"]["name"], namespace)
+        if not dpi["metadata"].get("deletionTimestamp"):
+            ctx.kube.delete(API_VERSION, DPI_KIND, dpi["metadata"]["name"], namespace)
     return [d["metadata"]["name"] for d in left]

@@ -1,8 +1,10 @@
-"""Thin kopf handlers: each receives an event, calls a controller, and lets it write status.
+"""Thin kopf glue: the operator's life cycle (start-up, probes, clean-up) around the manager.
 
-Importing this package registers every handler with kopf's default registry.
+kopf runs the process (logging, liveness endpoint, signals); the controllers run on caches fed
+by their own watches and a work queue (`controllers.manager`). Importing this package registers
+the handlers with kopf's default registry.
 """
 
-from it4it_operator.handlers import consume, deploy, release, startup
+from it4it_operator.handlers import startup
 
-__all__ = ["consume", "deploy", "release", "startup"]
+__all__ = ["startup"]

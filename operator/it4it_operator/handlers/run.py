@@ -8,7 +8,8 @@ import os
 import kopf
 
 from it4it_operator.handlers.metrics import serve
-from it4it_operator.handlers.startup import PEERING_ENV
+
+log = logging.getLogger(__name__)
 
 
 def run_operator(
@@ -28,11 +29,9 @@ def run_operator(
     for noisy in ("kubernetes", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if peering:
-        os.environ[PEERING_ENV] = peering
+        log.warning("--peering %s: several replicas are not supported yet; run one", peering)
     if metrics:
         serve(metrics[1], metrics[0])
-    kopf.run(
-        clusterwide=namespace is None,
-        namespaces=[namespace] if namespace else [],
-        liveness_endpoint=liveness,
-    )
+    if namespace:
+        os.environ["IT4IT_WATCH_NAMESPACE"] = namespace
+    kopf.run(clusterwide=True, liveness_endpoint=liveness, standalone=True)

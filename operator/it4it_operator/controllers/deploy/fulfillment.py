@@ -3,7 +3,9 @@
 Objects are applied with server-side apply under one field manager, in dependency order
 (configuration and accounts, services, workloads), labelled with the instance and owned by the
 ActualProductInstance; objects of the instance that left the plan are pruned, workloads first.
-Applying is idempotent, so an operator restarted mid-way simply applies again: no duplicates.
+Applying is idempotent, so an operator restarted mid-way simply applies again: no duplicates;
+and an object already as planned is not applied at all (`controllers.apply`). Pod templates of
+workloads carry the instance label too, so their ReplicaSets and Pods are watched by it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from it4it_operator import API_VERSION
+from it4it_operator.controllers.apply import apply_all, ensure_applied
 from it4it_operator.controllers.context import Context
 from it4it_operator.controllers.deploy.labels import (
     ACTUAL_KIND,
@@ -39,33 +42,45 @@ def ensure_actual(ctx: Context, dpi: dict[str, Any]) -> dict[str, Any]:
         },
         "spec": {"desiredInstance": meta["name"]},
     }
-    return ctx.kube.apply(body)
+    return ensure_applied(ctx, body)[0]
+
+
+POD_TEMPLATE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
+"""Workloads whose pod template may gain a label after creation (a Job's may not)."""
 
 
 def _prepared(obj: dict[str, Any], actual: dict[str, Any], release: str) -> dict[str, Any]:
     out = copy.deepcopy(obj)
     meta = out.setdefault("metadata", {})
+    instance = actual["metadata"]["name"]
     meta["labels"] = {
         **(meta.get("labels") or {}),
-        **instance_labels(actual["metadata"]["name"]),
+        **instance_labels(instance),
         RELEASE_LABEL: release,
     }
     meta["ownerReferences"] = [owner_reference(actual)]
+    template = (out.get("spec") or {}).get("template")
+    if out.get("kind") in POD_TEMPLATE_KINDS and isinstance(template, dict):
+        pod_meta = template.setdefault("metadata", {})
+        pod_meta["labels"] = {**(pod_meta.get("labels") or {}), INSTANCE_LABEL: instance}
     return out
 
 
 def apply_objects(
     ctx: Context, objects: Sequence[dict[str, Any]], actual: dict[str, Any], release: str
-) -> list[dict[str, Any]]:
-    """Apply every object in the given (dependency) order; return the live objects."""
-    return [ctx.kube.apply(_prepared(o, actual, release)) for o in objects]
+) -> int:
+    """Apply, in the given (dependency) order, every object not already as planned, all or
+    none (an object the API server refuses raises before any is written); returns how many
+    took an apply."""
+    return apply_all(ctx, [_prepared(o, actual, release) for o in objects])
 
 
 def instance_objects(ctx: Context, namespace: str, instance: str) -> list[dict[str, Any]]:
-    """Every object of an allowed kind that carries the instance's label."""
+    """Every object of an allowed kind that carries the instance's label (from the cache)."""
     found: list[dict[str, Any]] = []
-    for group, kind in sorted(ctx.settings.allowed_kinds):
-        found += ctx.kube.list_group_kind(group, kind, namespace, {INSTANCE_LABEL: instance})
+    for _group, kind in sorted(ctx.settings.allowed_kinds):
+        if ctx.kube.cache.has(kind):
+            found += ctx.kube.by_index(kind, "by", f"{namespace}/{instance}")
     return found
 
 

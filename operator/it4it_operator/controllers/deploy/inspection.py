@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from it4it_operator.controllers.context import Context
+from it4it_operator.controllers.deploy.labels import INSTANCE_LABEL
 from it4it_operator.controllers.status import StatusWriter
 from it4it_operator.stages.deploy.drift import compute_drift
 from it4it_operator.stages.deploy.health import instance_health
@@ -43,9 +44,7 @@ def _current_revision(
     uid = deployment["metadata"]["uid"]
     owned = [
         rs
-        for rs in ctx.kube.list_objects(
-            "apps/v1", "ReplicaSet", deployment["metadata"]["namespace"], selector
-        )
+        for rs in _instance_objects(ctx, "ReplicaSet", deployment, selector)
         if any(o.get("uid") == uid for o in rs["metadata"].get("ownerReferences") or [])
     ]
     if not owned:
@@ -65,8 +64,22 @@ def _pods(ctx: Context, obj: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     if obj["kind"] == "Deployment":
         selector = _current_revision(ctx, obj, selector)
-    pods = ctx.kube.list_objects("v1", "Pod", obj["metadata"]["namespace"], selector)
+    pods = _instance_objects(ctx, "Pod", obj, selector)
     return [p for p in pods if not p["metadata"].get("deletionTimestamp")]
+
+
+def _instance_objects(
+    ctx: Context, kind: str, owner: dict[str, Any], selector: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Cached ReplicaSets or Pods of the owner's instance that match `selector`."""
+    meta = owner["metadata"]
+    instance = (meta.get("labels") or {}).get(INSTANCE_LABEL)
+    found = ctx.kube.by_index(kind, "by", f"{meta['namespace']}/{instance}")
+    return [
+        o
+        for o in found
+        if all((o["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
+    ]
 
 
 def inspect(ctx: Context, desired: list[dict[str, Any]], *, disabled: bool) -> Inspection:

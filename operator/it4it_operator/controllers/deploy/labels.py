@@ -29,3 +29,7 @@ def owner_reference(owner: dict[str, Any], *, controller: bool = True) -> dict[s
         "controller": controller,
         "blockOwnerDeletion": True,
     }
+
+
+FINALIZER = "it4it.dev/decommission"
+"""Held on every DesiredProductInstance until its objects are decommissioned in order."""

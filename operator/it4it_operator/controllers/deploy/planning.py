@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from it4it_operator import API_VERSION
+from it4it_operator.api.desired_instance import DesiredProductInstanceSpec
 from it4it_operator.controllers.context import Context
 from it4it_operator.controllers.deploy.labels import APPROVAL_KIND, RELEASE_KIND
 from it4it_operator.plugins.interfaces import RenderContext
@@ -118,7 +119,9 @@ def planned_outcome(planned: PlannedRelease) -> Outcome:
     )
 
 
-def approval(ctx: Context, dpi: dict[str, Any], plan_hash: str) -> Outcome:
+def approval(
+    ctx: Context, dpi: dict[str, Any], spec: DesiredProductInstanceSpec, plan_hash: str
+) -> Outcome:
     meta = dpi["metadata"]
     views = [
         ApprovalView(
@@ -127,18 +130,22 @@ def approval(ctx: Context, dpi: dict[str, Any], plan_hash: str) -> Outcome:
             plan_hash=a["spec"].get("planHash", ""),
             approver=a["spec"].get("approver", ""),
         )
-        for a in ctx.kube.list_objects(API_VERSION, APPROVAL_KIND, meta["namespace"])
-        if a["spec"].get("desiredInstance") == meta["name"]
+        for a in ctx.kube.by_index(APPROVAL_KIND, "by", f"{meta['namespace']}/{meta['name']}")
     ]
-    policy = (dpi["spec"].get("plan") or {}).get("approval") or "Automatic"
     requester = (meta.get("annotations") or {}).get(REQUESTED_BY)
     return decide_approval(
-        policy, plan_hash, views, requester, instance=meta["name"], namespace=meta["namespace"]
+        spec.plan.approval,
+        plan_hash,
+        views,
+        requester,
+        instance=meta["name"],
+        namespace=meta["namespace"],
     )
 
 
-def change_window(ctx: Context, dpi: dict[str, Any]) -> WindowState | Outcome:
+def change_window(ctx: Context, spec: DesiredProductInstanceSpec) -> WindowState | Outcome:
+    window = spec.plan.change_window
     try:
-        return window_state((dpi["spec"].get("plan") or {}).get("changeWindow"), ctx.clock())
+        return window_state(window.model_dump(by_alias=True) if window else None, ctx.clock())
     except WindowError as exc:
         return Outcome.false(PLANNED, "InvalidChangeWindow", str(exc))  # names the field

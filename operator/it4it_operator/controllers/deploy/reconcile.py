@@ -7,6 +7,10 @@ differs, validate, observe, and hand over. All progress lives in status (`applie
 restarted at any point picks up where it was. A failed release is recorded by its plan hash;
 with rollback Automatic the next pass deploys the last known good release instead, until the
 spec changes.
+
+Every pass reads from the cache and writes only what differs. It returns when it wants to look
+again without a change to wake it (the change window opening, the observation ending, the
+validation deadline); workload, approval and release changes wake it through the watches.
 """
 
 from __future__ import annotations
@@ -16,11 +20,16 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from it4it_operator import API_VERSION
+from it4it_operator.api.desired_instance import DesiredProductInstanceSpec
 from it4it_operator.controllers.context import Context
 from it4it_operator.controllers.deploy import fulfillment, inspection, planning
-from it4it_operator.controllers.deploy.labels import ACTUAL_KIND, DPI_KIND
-from it4it_operator.controllers.status import RECONCILING, STALLED, StatusWriter
+from it4it_operator.controllers.deploy.decommission import decommission
+from it4it_operator.controllers.deploy.labels import ACTUAL_KIND, DPI_KIND, FINALIZER
+from it4it_operator.controllers.status import RECONCILING, STALLED, StatusWriter, not_ready
+from it4it_operator.k8s.errors import ForbiddenError, InvalidError
 from it4it_operator.stages.deploy.observe import append_history, observe, rollback_decision
 from it4it_operator.stages.deploy.observe import validate_deployment as validation
 from it4it_operator.stages.outcome import Outcome
@@ -31,6 +40,13 @@ READY, FULFILLED, VALIDATED, STABLE = "Ready", "Fulfilled", "Validated", "Stable
 CONDITIONS = (READY, planning.PLANNED, planning.APPROVED, FULFILLED, VALIDATED, STABLE)
 FOLLOW_UP = 0.0
 """Returned when the next pass should run at once (e.g. right after recording a failure)."""
+
+
+def _until(ctx: Context, moment: dt.datetime | None) -> float | None:
+    """Seconds from now until `moment` (at least one), None when there is no such moment."""
+    if moment is None:
+        return None
+    return max(1.0, (moment - ctx.clock()).total_seconds())
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -47,6 +63,7 @@ class Pass:
 
     ctx: Context
     dpi: dict[str, Any]
+    spec: DesiredProductInstanceSpec
     w: StatusWriter
 
     @property
@@ -55,13 +72,10 @@ class Pass:
 
     @property
     def disabled(self) -> bool:
-        return (self.dpi["spec"].get("state") or "Enabled") == "Disabled"
+        return self.spec.state == "Disabled"
 
     def not_ready(self, reason: str, message: str, phase: str, *, stalled: bool = False) -> None:
-        self.w.set(Outcome.false(READY, reason, message), event=False)
-        self.w.abnormal(STALLED, reason if stalled else None, message)
-        self.w.abnormal(RECONCILING, None if stalled else reason, message)
-        self.w.update(phase=phase)
+        not_ready(self.w, Outcome.false(READY, reason, message), phase, stalled=stalled)
 
     def history(self, planned: planning.PlannedRelease, result: str, message: str = "") -> None:
         entry = {
@@ -77,17 +91,72 @@ class Pass:
 
 def reconcile_instance(ctx: Context, namespace: str, name: str) -> float | None:
     """Reconcile one instance; returns seconds until it wants another pass (None: no hurry)."""
-    with ctx.lock(f"{DPI_KIND}/{namespace}/{name}"):
-        for _ in range(3):
-            dpi = ctx.kube.get(API_VERSION, DPI_KIND, name, namespace)
-            if dpi is None or dpi["metadata"].get("deletionTimestamp"):
-                return None
-            step = Pass(ctx, dpi, StatusWriter(ctx, dpi, CONDITIONS))
+    for _ in range(3):
+        dpi = ctx.kube.get(API_VERSION, DPI_KIND, name, namespace)
+        if dpi is None:
+            return None
+        if dpi["metadata"].get("deletionTimestamp"):
+            return _remove(ctx, dpi)
+        _hold_finalizer(ctx, dpi)
+        w = StatusWriter(ctx, dpi, CONDITIONS)
+        try:
+            spec = DesiredProductInstanceSpec.model_validate(dpi["spec"])
+        except ValidationError as exc:
+            refusal = Outcome.false(planning.PLANNED, "InvalidSpec", _invalid(exc))
+            w.set(refusal)
+            not_ready(w, refusal, "Refused", stalled=True)
+            w.flush()
+            return None
+        step = Pass(ctx, dpi, spec, w)
+        try:
             delay = _reconcile(step)
-            step.w.flush()
-            if delay != FOLLOW_UP:
-                return delay
+        except (InvalidError, ForbiddenError) as exc:
+            delay = _refused(step, exc)
+        step.w.flush()
+        if delay != FOLLOW_UP:
+            return delay
     return FOLLOW_UP
+
+
+def _invalid(exc: ValidationError) -> str:
+    problems = [f"spec.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+    return "; ".join(problems[:5])
+
+
+def _hold_finalizer(ctx: Context, dpi: dict[str, Any]) -> None:
+    """Instances the operator did not create itself get the decommission finalizer here."""
+    finalizers = list(dpi["metadata"].get("finalizers") or [])
+    if FINALIZER not in finalizers:
+        ctx.kube.patch_metadata(dpi, {"finalizers": [*finalizers, FINALIZER]})
+
+
+def _remove(ctx: Context, dpi: dict[str, Any]) -> float | None:
+    """Decommission in order, then let the deletion finish by releasing the finalizer."""
+    meta = dpi["metadata"]
+    finalizers = list(meta.get("finalizers") or [])
+    if FINALIZER not in finalizers:
+        return None
+    if decommission(ctx, meta["namespace"], meta["name"]):
+        return 2.0  # what is left goes through its own deletion; look again shortly
+    ctx.kube.patch_metadata(
+        dpi,
+        {
+            "finalizers": [f for f in finalizers if f != FINALIZER],
+            "resourceVersion": meta.get("resourceVersion"),
+        },
+    )
+    return None
+
+
+def _refused(p: Pass, exc: InvalidError | ForbiddenError) -> float | None:
+    """The API server refused an object of the plan: say which and why; nothing retried until
+    the spec or the release changes."""
+    detail = exc.fields() if isinstance(exc, InvalidError) else exc.message
+    reason = "ObjectRefused" if isinstance(exc, InvalidError) else "ObjectForbidden"
+    message = f"The API server refused {exc.what}: {detail}"
+    p.w.set(Outcome.false(FULFILLED, reason, message))
+    p.not_ready(reason, message, "Refused", stalled=True)
+    return None
 
 
 def _target(p: Pass) -> tuple[planning.PlannedRelease, bool] | None:
@@ -109,8 +178,9 @@ def _target(p: Pass) -> tuple[planning.PlannedRelease, bool] | None:
     if p.status.get("failedPlanHash") != planned.plan.plan_hash:
         return planned, False
     failure = p.status.get("lastFailure") or {}
-    policy = (p.dpi["spec"].get("plan") or {}).get("rollback") or "Automatic"
-    decision = rollback_decision(policy, p.status.get("lastKnownGood"), planned.target.release_name)
+    decision = rollback_decision(
+        p.spec.plan.rollback, p.status.get("lastKnownGood"), planned.target.release_name
+    )
     if decision.action != "RollBack" or decision.target is None:
         p.not_ready(
             decision.reason,
@@ -144,14 +214,14 @@ def _reconcile(p: Pass) -> float | None:
     planned, rolled_back = chosen
     plan_hash = planned.plan.plan_hash
     if not rolled_back:
-        approved = planning.approval(p.ctx, p.dpi, plan_hash)
+        approved = planning.approval(p.ctx, p.dpi, p.spec, plan_hash)
         p.w.set(approved)
         if not approved.ok:
             p.not_ready(approved.reason, approved.message, "AwaitingApproval")
-            return p.ctx.settings.reconcile_interval
+            return None  # an Approval wakes it
     if p.status.get("appliedPlanHash") != plan_hash:
         if not rolled_back:
-            window = planning.change_window(p.ctx, p.dpi)
+            window = planning.change_window(p.ctx, p.spec)
             if isinstance(window, Outcome):
                 p.w.set(window)
                 p.not_ready(window.reason, window.message, "Refused", stalled=True)
@@ -159,7 +229,7 @@ def _reconcile(p: Pass) -> float | None:
             if not window.open:
                 p.w.set(Outcome.false(FULFILLED, "OutsideChangeWindow", window.message))
                 p.not_ready("OutsideChangeWindow", window.message, "WaitingForWindow")
-                return p.ctx.settings.reconcile_interval
+                return _until(p.ctx, window.next_open)
         _fulfill(p, planned, rolled_back)
     actual = p.ctx.kube.get(
         API_VERSION, ACTUAL_KIND, p.dpi["metadata"]["name"], p.dpi["metadata"]["namespace"]
@@ -170,8 +240,8 @@ def _reconcile(p: Pass) -> float | None:
 def _fulfill(p: Pass, planned: planning.PlannedRelease, rolled_back: bool) -> None:
     """Fulfill Deployment: apply the plan, prune the rest, and remember that we did."""
     ctx, meta = p.ctx, p.dpi["metadata"]
+    # The change is visible before the first object moves: stablePlanHash no longer matches.
     actual = fulfillment.ensure_actual(ctx, p.dpi)
-    ctx.kube.patch_status(actual, {"inChange": True, "phase": "Changing"})
     objects = list(planned.plan.objects)
     fulfillment.apply_objects(ctx, objects, actual, planned.target.release_name)
     pruned = fulfillment.prune(ctx, meta["namespace"], meta["name"], objects)
@@ -199,7 +269,6 @@ def _fulfill(p: Pass, planned: planning.PlannedRelease, rolled_back: bool) -> No
     p.w.set(Outcome.true(FULFILLED, "RollbackApplied" if rolled_back else "Applied", message))
     p.w.set(Outcome.unknown(VALIDATED, "Validating", "Checking that every object is available."))
     p.w.set(Outcome.unknown(STABLE, "AwaitingValidation", "Observation starts once validated."))
-    p.w.flush()
 
 
 def _fail(
@@ -236,11 +305,12 @@ def _fail(
 def _validate_and_observe(
     p: Pass, planned: planning.PlannedRelease, actual: dict[str, Any], rolled_back: bool
 ) -> float | None:
-    ctx, now = p.ctx, p.ctx.clock()
+    """Validate and Observe Deployment, then write what runs on the ActualProductInstance once:
+    it stays in the change until the plan is handed over."""
+    ctx = p.ctx
     desired = list(planned.plan.objects)
     seen = inspection.inspect(ctx, desired, disabled=p.disabled)
-    handed_over = p.status.get("stablePlanHash") == planned.plan.plan_hash
-    if handed_over and seen.drift:
+    if p.status.get("stablePlanHash") == planned.plan.plan_hash and seen.drift:
         fulfillment.apply_objects(ctx, desired, actual, planned.target.release_name)
         p.w.event(
             "Warning",
@@ -248,25 +318,30 @@ def _validate_and_observe(
             "Managed objects differed from the plan and were re-applied: "
             + "; ".join(seen.drift[:5]),
         )
+    delay = _judge(p, planned, seen, rolled_back)
+    in_change = p.status.get("stablePlanHash") != planned.plan.plan_hash
+    inspection.record_actual(
+        ctx,
+        actual,
+        release=planned.target.release_name,
+        plan_hash=planned.plan.plan_hash,
+        seen=seen,
+        errors=inspection.known_errors(planned.release),
+        in_change=in_change,
+        phase="Changing" if in_change else "Running",
+    )
+    return delay
 
-    def record(in_change: bool) -> None:
-        inspection.record_actual(
-            ctx,
-            actual,
-            release=planned.target.release_name,
-            plan_hash=planned.plan.plan_hash,
-            seen=seen,
-            errors=inspection.known_errors(planned.release),
-            in_change=in_change,
-            phase="Changing" if in_change else "Running",
-        )
 
-    record(in_change=not handed_over)
+def _judge(
+    p: Pass, planned: planning.PlannedRelease, seen: inspection.Inspection, rolled_back: bool
+) -> float | None:
+    ctx, now = p.ctx, p.ctx.clock()
     if p.disabled:
         return _disabled(p, planned)
-    verdict = validation(seen.objects)
-    if handed_over:
+    if p.status.get("stablePlanHash") == planned.plan.plan_hash:
         return _operate(p, seen.health, rolled_back, planned)
+    verdict = validation(seen.objects)
     if verdict.status == "False" and verdict.reason == "WorkloadsFailing":
         return _fail(p, planned, rolled_back, verdict)
     if not verdict.ok:
@@ -284,10 +359,12 @@ def _validate_and_observe(
             )
         p.w.set(verdict)
         p.not_ready(verdict.reason, verdict.message, "Validating")
-        return 2.0
+        # Workload changes wake it; otherwise look again when validation would time out.
+        return max(1.0, ctx.settings.validate_timeout - (now - started).total_seconds())
     p.w.set(verdict)
-    seconds = int((p.dpi["spec"].get("plan") or {}).get("observeSeconds") or 0)
-    decision = observe(_parse(p.status.get("observeStartedAt")), seconds, now, seen.health)
+    decision = observe(
+        _parse(p.status.get("observeStartedAt")), p.spec.plan.observe_seconds, now, seen.health
+    )
     p.w.update(observeStartedAt=_iso(decision.started_at))
     if decision.verdict == "Failed":
         return _fail(p, planned, rolled_back, decision.outcome)
@@ -305,14 +382,7 @@ def _validate_and_observe(
         },
     )
     p.history(planned, "Succeeded")
-    actual = (
-        ctx.kube.get(
-            API_VERSION, ACTUAL_KIND, actual["metadata"]["name"], actual["metadata"]["namespace"]
-        )
-        or actual
-    )
-    record(in_change=False)  # handed over: Operate may raise incidents from now on
-    return _operate(p, seen.health, rolled_back, planned)
+    return _operate(p, seen.health, rolled_back, planned)  # handed over to Operate
 
 
 def _operate(

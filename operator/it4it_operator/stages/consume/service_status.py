@@ -88,16 +88,21 @@ def health_samples(history: Sequence[Mapping[str, Any]] | None) -> list[HealthSa
     return samples
 
 
+def _side(health: str) -> str:
+    return "up" if health in UP else "down" if health in DOWN else health
+
+
 def record_health_sample(
     history: Sequence[Mapping[str, Any]] | None,
     health: str,
     now: datetime,
     limit: int = HISTORY_LIMIT,
 ) -> list[dict[str, Any]]:
-    """The history with `health` observed at `now`: appended only when it differs from the last
-    entry (transitions only), trimmed to the newest `limit` entries."""
+    """The history with `health` observed at `now`: appended only when the service went up or
+    down since the last entry (Progressing and Healthy are both up, so a rollout is not a
+    transition), trimmed to the newest `limit` entries."""
     entries = [dict(entry) for entry in history or []]
-    if entries and entries[-1].get("health") == health:
+    if entries and _side(str(entries[-1].get("health"))) == _side(health):
         return entries
     entries.append({"at": format_time(now), "health": health})
     return entries[-max(limit, 1) :]

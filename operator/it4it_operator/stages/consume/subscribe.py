@@ -13,13 +13,10 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from it4it_operator.api.common import DeploymentPlan
 from it4it_operator.stages.parameters import validate_parameters
 
-DEFAULT_PLAN: dict[str, Any] = {
-    "approval": "Automatic",
-    "observeSeconds": 60,
-    "rollback": "Automatic",
-}
+DEFAULT_PLAN: dict[str, Any] = DeploymentPlan().model_dump(by_alias=True, exclude_none=True)
 """The plan of an offer without `fulfillment`, and the value of each field it leaves out."""
 
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from it4it_operator.api.common import CURRENCY, MONEY, PERCENT
 from it4it_operator.stages.outcome import Outcome
 from it4it_operator.stages.parameters import schema_problems
 from it4it_operator.stages.release.audience import audience_problems
@@ -26,9 +27,9 @@ from it4it_operator.stages.release.versions import ResolvedRelease, parse_range
 from it4it_operator.stages.release.wire import dig
 
 DEFINED = "Defined"
-_MONEY = re.compile(r"^\d{1,15}(\.\d{1,4})?$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-_PERCENT = re.compile(r"^\d{1,3}(\.\d+)?$")
+_MONEY = re.compile(MONEY)
+_CURRENCY = re.compile(CURRENCY)
+_PERCENT = re.compile(PERCENT)
 _CENT = Decimal("0.01")
 
 Problem = tuple[str, str]

@@ -101,6 +101,12 @@ def test_health_history_keeps_only_transitions() -> None:
     ]
 
 
+def test_a_rollout_from_progressing_to_healthy_is_not_a_transition() -> None:
+    history = record_health_sample([], "Progressing", at(0))
+    history = record_health_sample(history, "Healthy", at(1))
+    assert history == [{"at": "2026-03-01T00:00:00Z", "health": "Progressing"}]
+
+
 def test_health_history_is_bounded_to_the_newest_entries() -> None:
     history: list[dict[str, Any]] = []
     for hour in range(10):

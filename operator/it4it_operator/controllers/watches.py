@@ -1,0 +1,189 @@
+"""What the operator watches, and which objects a change reconciles: the dependency index.
+
+Each controller's reconcile reads other objects (an instance its release and approvals, a
+subscription its offer, namespace labels and instances, an offer its releases and subscribers).
+This module declares the watched kinds with the indexes that answer "who depends on this?", and
+`dependents()` maps one change to exactly the objects to reconcile. A change to an object itself
+reconciles it only when more than its status changed (its spec, labels, annotations, finalizers
+or deletion), so the operator's own status writes do not wake it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from it4it_operator import GROUP, VERSION
+from it4it_operator.controllers.deploy.labels import INSTANCE_LABEL
+from it4it_operator.controllers.queue import Key
+from it4it_operator.controllers.subscription import SUBSCRIPTION_LABEL
+from it4it_operator.k8s.cache import Watch
+from it4it_operator.k8s.store import Change, Obj, trim_namespace, trim_pod
+
+RELEASE, OFFER, SUBSCRIPTION = "ProductRelease", "ServiceOffer", "Subscription"
+DPI, APPROVAL, ACTUAL, NAMESPACE = (
+    "DesiredProductInstance",
+    "Approval",
+    "ActualProductInstance",
+    "Namespace",
+)
+RECONCILED = (RELEASE, OFFER, SUBSCRIPTION, DPI, APPROVAL)
+"""The kinds with a controller, in the order a resync visits them."""
+
+
+def _spec(obj: Obj) -> Mapping[str, Any]:
+    return obj.get("spec") or {}
+
+
+def _meta(obj: Obj) -> Mapping[str, Any]:
+    return obj.get("metadata") or {}
+
+
+def _ns(obj: Obj) -> str:
+    return str(_meta(obj).get("namespace") or "")
+
+
+def _release_product(obj: Obj) -> Iterable[str]:
+    return [f"{_ns(obj)}/{_spec(obj).get('product')}"]
+
+
+def _offer_release(obj: Obj) -> Iterable[str]:
+    ref = _spec(obj).get("release") or {}
+    return [f"{ref['namespace']}/{ref['product']}"] if ref.get("product") else []
+
+
+def _bundle_members(obj: Obj) -> Iterable[str]:
+    return [str(m.get("offer")) for m in _spec(obj).get("bundle") or []]
+
+
+def _subscription_offer(obj: Obj) -> Iterable[str]:
+    return [str(_spec(obj).get("offer"))]
+
+
+def _instance_release(obj: Obj) -> Iterable[str]:
+    ref = _spec(obj).get("release") or {}
+    return [f"{ref.get('namespace') or _ns(obj)}/{ref.get('name')}"]
+
+
+def _approval_instance(obj: Obj) -> Iterable[str]:
+    return [f"{_ns(obj)}/{_spec(obj).get('desiredInstance')}"]
+
+
+def _instance_label(obj: Obj) -> Iterable[str]:
+    label = (_meta(obj).get("labels") or {}).get(INSTANCE_LABEL)
+    return [f"{_ns(obj)}/{label}"] if label else []
+
+
+BY = "by"
+"""The one secondary index of each kind that has one: from what it refers to, to it."""
+
+
+def watches(managed: Iterable[tuple[str, str]], namespace: str | None = None) -> list[Watch]:
+    """Our kinds, namespaces, and every kind a release may create (by instance label), with the
+    ReplicaSets and Pods whose health Validate and Operate read; those only in `namespace` when
+    the operator is confined to one (its own kinds stay cluster-wide: offers are cluster-scoped
+    and releases live in the product teams' namespaces)."""
+    ours = [
+        Watch(GROUP, RELEASE, VERSION, indexers={BY: _release_product}),
+        Watch(GROUP, OFFER, VERSION, indexers={BY: _offer_release, "bundle": _bundle_members}),
+        Watch(GROUP, SUBSCRIPTION, VERSION, indexers={BY: _subscription_offer}),
+        Watch(GROUP, DPI, VERSION, indexers={BY: _instance_release}),
+        Watch(GROUP, APPROVAL, VERSION, indexers={BY: _approval_instance}),
+        Watch(GROUP, ACTUAL, VERSION),
+        Watch("", NAMESPACE, "v1", trim=trim_namespace),
+    ]
+    labelled = {
+        "selector": INSTANCE_LABEL,
+        "indexers": {BY: _instance_label},
+        "namespace": namespace,
+    }
+    children = [Watch(group, kind, **labelled) for group, kind in sorted(managed)]  # type: ignore[arg-type]
+    extra = [
+        Watch("apps", "ReplicaSet", "v1", **labelled),  # type: ignore[arg-type]
+        Watch("", "Pod", "v1", trim=trim_pod, **labelled),  # type: ignore[arg-type]
+    ]
+    return ours + [w for w in children if w.kind not in ("ReplicaSet", "Pod")] + extra
+
+
+def _key(kind: str, obj: Obj) -> Key:
+    return Key(kind, _ns(obj), str(_meta(obj).get("name")))
+
+
+def more_than_status(old: Obj | None, new: Obj | None) -> bool:
+    """Whether a change touched anything but status (a creation and a deletion do)."""
+    if old is None or new is None:
+        return True
+    before, after = _meta(old), _meta(new)
+    fields = ("generation", "labels", "annotations", "finalizers", "deletionTimestamp")
+    return any(before.get(f) != after.get(f) for f in fields) or _spec(old) != _spec(new)
+
+
+def _status(obj: Obj | None, *path: str) -> Any:
+    value: Any = (obj or {}).get("status") or {}
+    for part in path:
+        value = (value or {}).get(part)
+    return value
+
+
+def _lookup(cache: Any, kind: str, index: str, value: str) -> list[Obj]:
+    return list(cache.store(kind).by_index(index, value))
+
+
+def dependents(cache: Any, kind: str, change: Change) -> set[Key]:
+    """The objects to reconcile after `change` of a `kind` object (old and new versions)."""
+    old, new = change
+    return set(_dependents(cache, kind, old, new))
+
+
+def _dependents(cache: Any, kind: str, old: Obj | None, new: Obj | None) -> Iterator[Key]:
+    either = new or old
+    assert either is not None
+    if kind in RECONCILED and more_than_status(old, new):
+        yield _key(kind, either)
+    versions = [o for o in (old, new) if o is not None]
+    if kind == RELEASE:
+        for obj in versions:
+            yield from (
+                _key(DPI, d) for d in _lookup(cache, DPI, BY, f"{_ns(obj)}/{_meta(obj)['name']}")
+            )
+            for value in _release_product(obj):
+                yield from (_key(OFFER, o) for o in _lookup(cache, OFFER, BY, value))
+    elif kind == OFFER:
+        name = str(_meta(either)["name"])
+        bundles = _lookup(cache, OFFER, "bundle", name)
+        yield from (_key(OFFER, b) for b in bundles)
+        for offer in [name, *(str(_meta(b)["name"]) for b in bundles)]:
+            yield from (_key(SUBSCRIPTION, s) for s in _lookup(cache, SUBSCRIPTION, BY, offer))
+    elif kind == SUBSCRIPTION:
+        if more_than_status(old, new):
+            for obj in versions:
+                yield Key(OFFER, "", str(_spec(obj).get("offer")))
+    elif kind == DPI:
+        for obj in versions:
+            if sub := (_meta(obj).get("labels") or {}).get(SUBSCRIPTION_LABEL):
+                yield Key(SUBSCRIPTION, _ns(obj), sub)
+        if _status(old, "planHash") != _status(new, "planHash") or more_than_status(old, new):
+            yield from (
+                _key(APPROVAL, a)
+                for a in _lookup(cache, APPROVAL, BY, f"{_ns(either)}/{_meta(either)['name']}")
+            )
+    elif kind == APPROVAL:
+        for obj in versions:
+            yield Key(DPI, _ns(obj), str(_spec(obj).get("desiredInstance")))
+    elif kind == ACTUAL:
+        name = str(_meta(either)["name"])
+        if more_than_status(old, new):
+            yield Key(DPI, _ns(either), name)
+        if _status(old, "health") != _status(new, "health"):
+            dpi = cache.store(DPI).get(_ns(either), name)
+            if dpi and (sub := (_meta(dpi).get("labels") or {}).get(SUBSCRIPTION_LABEL)):
+                yield Key(SUBSCRIPTION, _ns(either), sub)
+    elif kind == NAMESPACE:
+        if old is None or new is None or _meta(old).get("labels") != _meta(new).get("labels"):
+            namespace = str(_meta(either)["name"])
+            yield from (_key(SUBSCRIPTION, s) for s in cache.store(SUBSCRIPTION).select(namespace))
+    else:  # a managed object, ReplicaSet or Pod of an instance
+        for obj in versions:
+            for value in _instance_label(obj):
+                namespace, name = value.split("/", 1)
+                yield Key(DPI, namespace, name)

@@ -1,0 +1,113 @@
+"""Raw JSON requests to the API server over the official client's connection pool and auth.
+
+The client's generated models cost more CPU and memory than the rest of a reconcile pass, and
+the dynamic client deserializes every watch event into them. The operator only needs wire-format
+dicts, so requests go straight through the client's urllib3 pool with the headers the client
+computes (bearer token refresh, client certificates, TLS settings all stay the client's), and
+failures come back as the typed errors of `errors.py`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import urllib3
+from kubernetes import client
+
+from it4it_operator.k8s.errors import ApiError, UnavailableError, api_error
+
+JSON = "application/json"
+Query = Sequence[tuple[str, str | int | bool]]
+
+
+class Http:
+    """JSON over HTTP with the client's configuration; thread-safe (urllib3 pools are)."""
+
+    def __init__(self, api_client: client.ApiClient, *, timeout: float = 30.0) -> None:
+        self.api_client = api_client
+        self.timeout = timeout
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Query = (),
+        body: bytes | None = None,
+        content_type: str = JSON,
+        timeout: urllib3.Timeout | float | None = None,
+    ) -> urllib3.BaseHTTPResponse:
+        params = [(k, str(v).lower() if isinstance(v, bool) else v) for k, v in query]
+        _, url, headers, _, _ = self.api_client.param_serialize(
+            method,
+            path,
+            query_params=params,
+            header_params={"Accept": JSON, "Content-Type": content_type},
+            auth_settings=["BearerToken"],
+        )
+        pool = self.api_client.rest_client.pool_manager
+        try:
+            return pool.request(
+                method,
+                url,
+                body=body,
+                headers=headers,
+                timeout=timeout if timeout is not None else self.timeout,
+                preload_content=False,
+                retries=False,
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            raise UnavailableError(0, "ConnectionError", str(exc)) from exc
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Query = (),
+        body: Any = None,
+        content_type: str = JSON,
+        what: str = "",
+    ) -> dict[str, Any]:
+        """One request; the decoded JSON response, or a typed ApiError naming `what`."""
+        data = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+        resp = self._send(method, path, query=query, body=data, content_type=content_type)
+        try:
+            raw = resp.read()
+        except urllib3.exceptions.HTTPError as exc:
+            raise UnavailableError(0, "ConnectionError", str(exc), what) from exc
+        finally:
+            resp.release_conn()
+        if not 200 <= resp.status < 300:
+            raise api_error(resp.status, raw, what)
+        decoded = json.loads(raw) if raw else {}
+        return decoded if isinstance(decoded, dict) else {}
+
+    def stream(
+        self, path: str, *, query: Query = (), read_timeout: float = 330.0
+    ) -> Iterator[dict[str, Any]]:
+        """The JSON lines of a watch response, until the server closes it; a read that stalls
+        longer than `read_timeout` raises UnavailableError (a connection cut without a close)."""
+        resp = self._send(
+            "GET", path, query=query, timeout=urllib3.Timeout(connect=10.0, read=read_timeout)
+        )
+        try:
+            if not 200 <= resp.status < 300:
+                raise api_error(resp.status, resp.read())
+            pending = b""
+            for chunk in resp.stream(65536, decode_content=True):
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    if line.strip():
+                        yield json.loads(line)
+        except urllib3.exceptions.HTTPError as exc:
+            raise UnavailableError(0, "WatchInterrupted", str(exc)) from exc
+        finally:
+            resp.release_conn()
+            resp.close()
+
+
+__all__ = ["ApiError", "Http"]

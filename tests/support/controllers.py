@@ -1,0 +1,45 @@
+"""The controllers running on a FakeKube: a Manager whose queue a test drains by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from it4it_operator.controllers.context import Context, Settings
+from it4it_operator.controllers.manager import Manager
+from it4it_operator.plugins.registry import load_plugins
+from support.fake_kube import FakeKube
+
+START = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)  # a Monday
+
+
+@dataclass
+class Operator:
+    """The operator's controllers on an in-memory API: `settle()` runs every queued pass."""
+
+    fake: FakeKube = field(default_factory=FakeKube)
+    now: dt.datetime = START
+    manager: Manager = field(init=False)
+
+    def __post_init__(self) -> None:
+        ctx = Context(self.fake, load_plugins(), Settings(), clock=lambda: self.now)
+        self.manager = Manager(ctx)
+
+    def restart(self) -> Operator:
+        """A new operator process on the same API server (nothing kept in memory)."""
+        return Operator(self.fake.restarted(), self.now)
+
+    def apply(self, *docs: dict[str, Any]) -> None:
+        for doc in docs:
+            self.fake.put(doc)
+
+    def settle(self) -> None:
+        assert self.manager.queue.drain(timeout=20), "the queue did not settle"
+
+    def resync(self) -> list[tuple[str, str, str]]:
+        """A safety resync; the writes it made (Events aside)."""
+        mark = len(self.fake.writes)
+        self.manager.enqueue_all()
+        self.settle()
+        return self.fake.writes_since(mark)

@@ -1,0 +1,207 @@
+"""The controllers end to end on an in-memory API: order, deploy, converge, then stay quiet.
+
+Each test drives the real controllers through the real dependency index and work queue; only
+the API server is a dict. "No write" is counted, not assumed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from it4it_operator.k8s.errors import Cause, ConflictError, InvalidError
+from support.controllers import Operator
+from support.fake_kube import condition, reasons
+from support.world import SHOP, TEAM, instance, namespace, offer, release, roll_out, subscription
+
+
+def ordered(op: Operator) -> None:
+    op.apply(namespace(TEAM), namespace(SHOP), release(), offer(), subscription())
+    op.settle()
+    roll_out(op.fake)
+    op.settle()
+
+
+def test_a_subscription_reaches_ready_through_its_instance() -> None:
+    op = Operator()
+    ordered(op)
+    sub = op.fake.live("Subscription", "mine", SHOP)
+    assert condition(sub, "Ready")["status"] == "True", sub
+    assert (
+        condition(op.fake.live("DesiredProductInstance", "mine", SHOP), "Ready")["status"] == "True"
+    )
+    actual = op.fake.live("ActualProductInstance", "mine", SHOP)
+    assert actual is not None and actual["status"]["health"] == "Healthy"
+    assert {o["kind"] for o in op.fake.of_kind("ConfigMap") + op.fake.of_kind("Deployment")} == {
+        "ConfigMap",
+        "Deployment",
+    }
+
+
+def test_a_converged_operator_writes_nothing_on_resync() -> None:
+    op = Operator()
+    ordered(op)
+    assert op.resync() == []
+    assert op.resync() == []
+
+
+def test_the_instance_is_created_with_its_finalizer_in_one_write() -> None:
+    op = Operator()
+    ordered(op)
+    dpi_writes = [w for w in op.fake.writes if w[1] == "DesiredProductInstance" and w[0] == "PATCH"]
+    metadata_patches = [w for w in dpi_writes if w[2] == "application/merge-patch+json"]
+    assert metadata_patches == [], "the finalizer came with the apply, not a second patch"
+    assert (
+        "it4it.dev/decommission"
+        in op.fake.live("DesiredProductInstance", "mine", SHOP)["metadata"]["finalizers"]
+    )
+
+
+def test_writes_per_subscription_stay_small() -> None:
+    op = Operator()
+    op.apply(namespace(TEAM), namespace(SHOP), release(), offer())
+    op.settle()
+    mark = len(op.fake.writes)
+    op.apply(subscription())
+    op.settle()
+    roll_out(op.fake)
+    op.settle()
+    writes = op.fake.writes_since(mark)
+    # the instance (apply, 2 status), its actual instance (apply, 2 status), the ConfigMap and
+    # the Deployment, the subscription's status 3 times (contract, first health, Ready), and
+    # the offer's subscriber count
+    assert len(writes) == 12, writes
+
+
+def test_a_new_release_in_range_reaches_the_running_instance() -> None:
+    op = Operator()
+    ordered(op)
+    op.apply(release("1.1.0"))
+    op.settle()
+    roll_out(op.fake)
+    op.settle()
+    dpi = op.fake.live("DesiredProductInstance", "mine", SHOP)
+    assert dpi["spec"]["release"]["name"] == "web-1.1.0"
+    assert op.fake.live("ConfigMap", "mine", SHOP)["data"] == {"version": "1.1.0"}
+    assert condition(dpi, "Ready")["status"] == "True"
+
+
+def test_narrowing_the_offer_range_rolls_the_instance_back_to_what_it_allows() -> None:
+    op = Operator()
+    ordered(op)
+    op.apply(release("1.1.0"))
+    op.settle()
+    roll_out(op.fake)
+    op.settle()
+    op.fake.edit("ServiceOffer", "web", spec={"release": {"version": "<1.1.0"}})
+    op.settle()
+    assert (
+        op.fake.live("DesiredProductInstance", "mine", SHOP)["spec"]["release"]["name"]
+        == "web-1.0.0"
+    )
+
+
+def test_a_namespace_leaving_the_audience_stops_a_new_order() -> None:
+    op = Operator()
+    op.apply(namespace(TEAM), namespace("other", tier="gold"), release(), offer())
+    op.apply(subscription(namespace_="other"))
+    op.settle()
+    assert (
+        condition(op.fake.live("Subscription", "mine", "other"), "OfferSelected")["status"]
+        == "True"
+    )
+    op.fake.edit("Namespace", "other", metadata={"labels": {"tier": "bronze"}})
+    op.settle()
+    selected = condition(op.fake.live("Subscription", "mine", "other"), "OfferSelected")
+    # under contract the order keeps running; the condition says whether it is still visible
+    assert selected["status"] in ("True", "False")
+
+
+def test_manual_approval_holds_until_an_approval_names_the_plan() -> None:
+    op = Operator()
+    op.apply(namespace(TEAM), namespace(SHOP), release(), instance(approval="Manual"))
+    op.settle()
+    assert op.fake.of_kind("Deployment") == []
+    dpi = op.fake.live("DesiredProductInstance", "direct", SHOP)
+    assert condition(dpi, "Approved")["reason"] == "AwaitingApproval"
+    op.apply(
+        {
+            "apiVersion": "it4it.dev/v1alpha1",
+            "kind": "Approval",
+            "metadata": {"name": "ok", "namespace": SHOP},
+            "spec": {
+                "desiredInstance": "direct",
+                "planHash": dpi["status"]["planHash"],
+                "approver": "jane",
+            },
+        }
+    )
+    op.settle()
+    assert len(op.fake.of_kind("Deployment")) == 1
+    approval = op.fake.live("Approval", "ok", SHOP)
+    assert condition(approval, "Ready")["reason"] == "Counted"
+
+
+def test_deleting_a_subscription_decommissions_its_instance() -> None:
+    op = Operator()
+    ordered(op)
+    op.fake.remove("Subscription", "mine", SHOP)
+    op.fake.collect_garbage()
+    op.settle()
+    op.fake.collect_garbage()
+    op.settle()
+    assert op.fake.live("DesiredProductInstance", "mine", SHOP) is None
+    assert op.fake.of_kind("Deployment") == []
+    assert op.fake.live("ServiceOffer", "web")["status"]["subscribers"] == 0
+
+
+def test_every_transition_has_an_event() -> None:
+    op = Operator()
+    ordered(op)
+    said = reasons(op.fake.events)
+    for reason in ("Planned", "AutomaticApproval", "Applied", "AllAvailable", "Subscribed"):
+        assert reason in said, said
+
+
+def test_an_object_the_api_server_refuses_is_named_and_nothing_is_applied() -> None:
+    op = Operator()
+
+    def refuse(method: str, obj: dict[str, Any]) -> None:
+        if obj["kind"] == "Deployment":
+            raise InvalidError(
+                422,
+                "Invalid",
+                "Deployment.apps is invalid",
+                "Deployment shop/direct",
+                [Cause("spec.template.spec.containers[0].image", "Required value")],
+            )
+
+    op.fake.refuse = refuse
+    op.apply(namespace(TEAM), namespace(SHOP), release(), instance())
+    op.settle()
+    dpi = op.fake.live("DesiredProductInstance", "direct", SHOP)
+    fulfilled = condition(dpi, "Fulfilled")
+    assert fulfilled["reason"] == "ObjectRefused"
+    assert "Deployment shop/direct" in fulfilled["message"]
+    assert "spec.template.spec.containers[0].image" in fulfilled["message"]
+    assert condition(dpi, "Stalled")["status"] == "True"
+    assert op.fake.of_kind("ConfigMap") == [], "nothing is half applied"
+    warnings = [e for e in op.fake.events if e["type"] == "Warning"]
+    assert any(e["reason"] == "ObjectRefused" for e in warnings)
+
+
+def test_a_conflict_is_retried_and_never_written_into_status() -> None:
+    op = Operator()
+    failures = iter([True])
+
+    def conflict_once(method: str, obj: dict[str, Any]) -> None:
+        if obj["kind"] == "ConfigMap" and next(failures, False):
+            raise ConflictError(409, "Conflict", "the object has been modified", "ConfigMap")
+
+    op.fake.refuse = conflict_once
+    op.apply(namespace(TEAM), namespace(SHOP), release(), instance())
+    op.settle()
+    roll_out(op.fake)
+    op.settle()
+    dpi = op.fake.live("DesiredProductInstance", "direct", SHOP)
+    assert condition(dpi, "Ready")["status"] == "True"
+    assert "modified" not in str(dpi["status"])
