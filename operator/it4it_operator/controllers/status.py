@@ -9,7 +9,7 @@ when a stage turned False); a stage still Unknown (under way) posts none. Condit
 
 from __future__ import annotations
 
-import copy
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -24,15 +24,23 @@ RECONCILING = "Reconciling"
 STALLED = "Stalled"
 
 
+def clone(value: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of wire-format data (several times faster than copy.deepcopy)."""
+    copied: dict[str, Any] = json.loads(json.dumps(value))
+    return copied
+
+
 class StatusWriter:
     """Collects the next status of `obj`; the conditions named in `owned` come first, in order."""
 
     def __init__(self, ctx: Context, obj: dict[str, Any], owned: Sequence[str]) -> None:
         self.ctx = ctx
         self.obj = obj
-        self.before: dict[str, Any] = copy.deepcopy(obj.get("status") or {})
-        self.before.pop("kopf", None)
-        self.status: dict[str, Any] = copy.deepcopy(self.before)
+        # `before` is the cached status, read only; `status` the copy this pass changes.
+        self.before: dict[str, Any] = {
+            k: v for k, v in (obj.get("status") or {}).items() if k != "kopf"
+        }
+        self.status: dict[str, Any] = clone(self.before)
         self.owned = list(owned)
         self.generation = int(obj["metadata"].get("generation") or 0)
         self._events: list[tuple[str, str, str]] = []
@@ -110,7 +118,7 @@ class StatusWriter:
             patch = dict(self.status)
             patch.update({k: None for k in self.before if k not in self.status})
             self.ctx.kube.patch_status(self.obj, patch)
-            self.before = copy.deepcopy(self.status)
+            self.before = clone(self.status)
             written = True
         for kind, reason, message in self._events:
             self.ctx.kube.emit_event(self.obj, kind, reason, message)

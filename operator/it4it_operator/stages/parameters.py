@@ -8,7 +8,9 @@ Every problem names the field it is about, so a condition message tells the user
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -28,14 +30,29 @@ def _path(prefix: str, error: ValidationError) -> str:
     return ".".join(p for p in parts if p)
 
 
+def _text(schema: Mapping[str, Any]) -> str:
+    return json.dumps(schema, sort_keys=True, separators=(",", ":"))
+
+
 def schema_problems(schema: Mapping[str, Any]) -> list[str]:
     """Sentences saying why `schema` is not a valid JSON Schema (2020-12); empty when it is."""
+    return list(_problems(_text(schema)))
+
+
+@lru_cache(maxsize=512)
+def _problems(text: str) -> tuple[str, ...]:
+    """Checking a schema costs more than validating values: done once per distinct schema."""
     try:
-        Draft202012Validator.check_schema(schema)
+        Draft202012Validator.check_schema(json.loads(text))
     except SchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
-        return [f"schema at {where}: {exc.message}"]
-    return []
+        return (f"schema at {where}: {exc.message}",)
+    return ()
+
+
+@lru_cache(maxsize=512)
+def _validator(text: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(text))
 
 
 def _fill_defaults(schema: Mapping[str, Any], values: dict[str, Any]) -> None:
@@ -50,7 +67,7 @@ def _fill_defaults(schema: Mapping[str, Any], values: dict[str, Any]) -> None:
 
 
 def _errors(schema: Mapping[str, Any], values: Any) -> Iterator[ValidationError]:
-    return Draft202012Validator(schema).iter_errors(values)
+    return _validator(_text(schema)).iter_errors(values)
 
 
 def validate_parameters(
