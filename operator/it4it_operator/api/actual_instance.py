@@ -1,12 +1,14 @@
 """ActualProductInstance: what really runs (Deploy and Operate value streams).
 
 Written by the operator only: the release in place, the inventory of applied objects with their
-health, drift against the desired model and the known errors that match. The applied objects
-are owned by it, so deleting it garbage-collects them.
+health, drift against the desired model, the known errors that match, and what Operate's
+detection currently sees (symptoms with their clocks, suppressed detections, open incidents).
+The applied objects are owned by it, so deleting it garbage-collects them.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -51,6 +53,34 @@ class AppliedResource(ApiModel):
     message: Text | None = Field(default=None, description="Why, when not Healthy.")
 
 
+class ObservedSymptom(ApiModel):
+    """A symptom Detect currently sees on the instance, with its clock and count."""
+
+    symptom: Word = Field(description="Symptom class in CamelCase, e.g. PodFailed, Unavailable.")
+    since: datetime = Field(
+        description="When it was first seen in the current detection window; kept in status so "
+        "an operator restart keeps the clock."
+    )
+    count: int = Field(
+        default=1,
+        ge=0,
+        description="How often it was seen in the window (failures, restarts), compared with "
+        "the thresholds of spec.operate.detect.",
+    )
+    message: Text | None = Field(default=None, description="What was seen last, for people.")
+
+
+class SuppressedDetections(ApiModel):
+    """Detections that did not become Incidents because a window suppressed them."""
+
+    maintenance: int = Field(
+        default=0, ge=0, description="Suppressed inside a maintenance window (spec.operate)."
+    )
+    change: int = Field(
+        default=0, ge=0, description="Suppressed while a change was applied or observed."
+    )
+
+
 class ActualProductInstanceStatus(StatusBase):
     """Observed state of what runs."""
 
@@ -75,7 +105,23 @@ class ActualProductInstanceStatus(StatusBase):
     in_change: bool | None = Field(
         default=None, description="True while a change is being applied or observed."
     )
-    open_incidents: int | None = Field(default=None, ge=0, description="Open Incidents.")
+    symptoms: list[ObservedSymptom] = Field(
+        default_factory=list,
+        max_length=32,
+        description="What Detect currently sees, one entry per symptom class; persisted so a "
+        "restart of the operator keeps the clocks.",
+        json_schema_extra={
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["symptom"],
+        },
+    )
+    suppressed: SuppressedDetections | None = Field(
+        default=None,
+        description="Detections suppressed by maintenance windows and changes, counted.",
+    )
+    open_incidents: int | None = Field(
+        default=None, ge=0, description="Incidents on this instance not yet Resolved or Closed."
+    )
 
 
 class ActualProductInstance(Resource):

@@ -1,26 +1,69 @@
-"""Approval: a signed-off deployment plan (Deploy value stream, Plan & Approve).
+"""Approval: a sign-off on a deployment plan or on an incident's course of action.
 
 A kind of its own so that RBAC separates who requests a change from who approves it. It counts
-only for the plan hash it names: a changed plan needs a new Approval.
+only for what it names: the plan hash of a DesiredProductInstance (Deploy, Plan & Approve; a
+changed plan needs a new Approval), or an Incident whose course of action waits for approval
+because the offer's operate.remediation is Manual (Operate). It names exactly one of the two,
+which CEL rules on the spec enforce.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from it4it_operator.api.common import ApiModel, Name, Resource, Sha256, ShortText, StatusBase, Text
+from it4it_operator.api.common import (
+    ApiModel,
+    Name,
+    Resource,
+    Sha256,
+    ShortText,
+    StatusBase,
+    Text,
+    cel,
+    validations,
+)
+
+PLAN_OR_INCIDENT = cel(
+    "has(self.planHash) || has(self.incident)",
+    "an Approval names either spec.planHash (a plan) or spec.incident (an incident's course "
+    "of action)",
+    field_path=".planHash",
+)
+NOT_PLAN_AND_INCIDENT = cel(
+    "!has(self.planHash) || !has(self.incident)",
+    "spec.planHash and spec.incident exclude each other: one Approval approves one thing",
+    field_path=".planHash",
+)
+PLAN_NEEDS_INSTANCE = cel(
+    "!has(self.planHash) || has(self.desiredInstance)",
+    "spec.planHash needs spec.desiredInstance, the DesiredProductInstance whose plan it is",
+    field_path=".desiredInstance",
+)
 
 
 class ApprovalSpec(ApiModel):
-    """Which plan is approved, by whom."""
+    """What is approved, by whom: a plan hash or an incident's course of action."""
 
-    desired_instance: Name = Field(
-        description="Name of the DesiredProductInstance, in the same namespace."
+    model_config = ConfigDict(
+        json_schema_extra=validations(PLAN_OR_INCIDENT, NOT_PLAN_AND_INCIDENT, PLAN_NEEDS_INSTANCE)
     )
-    plan_hash: Sha256 = Field(
-        description="The plan approved, sha256:<64 hex>, from the instance's status.planHash."
+
+    desired_instance: Name | None = Field(
+        default=None,
+        description="Name of the DesiredProductInstance, in the same namespace; required with "
+        "planHash.",
+    )
+    plan_hash: Sha256 | None = Field(
+        default=None,
+        description="The plan approved, sha256:<64 hex>, from the instance's status.planHash; "
+        "exclusive with incident.",
+    )
+    incident: Name | None = Field(
+        default=None,
+        description="Name of the Incident, in the same namespace, whose course of action is "
+        "approved (operate.remediation Manual); exclusive with planHash.",
     )
     approver: ShortText = Field(
         description="Who approves; an admission policy requires the requesting user."
@@ -29,11 +72,11 @@ class ApprovalSpec(ApiModel):
 
 
 class ApprovalStatus(StatusBase):
-    """Observed state of an Approval: condition Valid says whether it matches the plan."""
+    """Observed state of an Approval: condition Valid says whether it matches what it names."""
 
 
 class Approval(Resource):
-    """A signed-off plan: names a DesiredProductInstance and the hash of the approved plan."""
+    """A sign-off: names a plan hash of a DesiredProductInstance, or an Incident."""
 
     kind: Literal["Approval"] = Field(default="Approval", description="Approval")
     spec: ApprovalSpec = Field(description="The approval.")

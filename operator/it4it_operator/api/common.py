@@ -58,6 +58,8 @@ Word = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 ShortText = Annotated[str, StringConstraints(max_length=256)]
 Text = Annotated[str, StringConstraints(max_length=4096)]
 LongText = Annotated[str, StringConstraints(max_length=32768)]
+Link = Annotated[str, StringConstraints(max_length=2048)]
+"""A link (URL) to documentation, a runbook or a knowledge article."""
 
 FreeForm = Annotated[
     dict[str, Any],
@@ -68,6 +70,9 @@ FreeForm = Annotated[
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 ApprovalPolicy = Literal["Automatic", "Manual"]
 RollbackPolicy = Literal["Automatic", "Manual"]
+RemediationPolicy = Literal["Automatic", "Manual"]
+CourseOfAction = Literal["Restart", "Rollback", "Scale", "Reapply", "Playbook", "Manual"]
+"""How Operate resolves an incident: a runbook action, an Ansible Playbook, or a person."""
 ConditionStatus = Literal["True", "False", "Unknown"]
 
 
@@ -208,4 +213,79 @@ class DeploymentPlan(ApiModel):
         default="Automatic",
         description="Automatic: return to the last known good release when validation or "
         "observation fails. Manual: stop and raise an Incident.",
+    )
+
+
+class DetectPolicy(ApiModel):
+    """Thresholds past which Operate turns what it sees on an instance into an Incident."""
+
+    failures: int = Field(
+        default=2,
+        ge=1,
+        le=1000,
+        description="Failures (e.g. a pod Failed) within windowSeconds that raise an Incident.",
+    )
+    window_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=604800,
+        description="The sliding window, in seconds, in which failures and restarts are counted.",
+    )
+    unavailable_seconds: int = Field(
+        default=60,
+        ge=0,
+        le=86400,
+        description="How long, in seconds, the instance may be unavailable (Degraded or Missing) "
+        "before an Incident is raised.",
+    )
+    restarts: int = Field(
+        default=3,
+        ge=1,
+        le=1000,
+        description="Container restarts within windowSeconds that raise an Incident.",
+    )
+    verify_seconds: int = Field(
+        default=30,
+        ge=0,
+        le=86400,
+        description="How long, in seconds, the instance must stay healthy after a course of "
+        "action before the Incident is Resolved.",
+    )
+
+
+class MaintenanceWindow(ChangeWindow):
+    """A recurring maintenance window: detection is suppressed inside it, subscribers told."""
+
+
+class OperatePolicy(ApiModel):
+    """How a running instance is operated: detection, remediation, maintenance windows."""
+
+    remediation: RemediationPolicy = Field(
+        default="Automatic",
+        description="Automatic: the course of action runs as soon as the incident is diagnosed. "
+        "Manual: it waits for an Approval whose spec.incident names the incident.",
+    )
+    max_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Attempts (1..10) at the course of action before the incident is Escalated "
+        "to the resolver group.",
+    )
+    detect: DetectPolicy = Field(
+        default_factory=DetectPolicy,
+        description="Thresholds that turn failures, restarts and unavailability into Incidents.",
+    )
+    maintenance: list[MaintenanceWindow] = Field(
+        default_factory=list,
+        max_length=16,
+        description="Recurring maintenance windows: detection is suppressed inside them and "
+        "subscribers are told noticeSeconds before each starts.",
+    )
+    notice_seconds: int = Field(
+        default=3600,
+        ge=0,
+        le=2592000,
+        description="How long, in seconds, before a maintenance window starts subscribers are "
+        "told about it.",
     )

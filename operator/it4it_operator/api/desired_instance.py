@@ -2,8 +2,9 @@
 
 Which release, which parameters and which deployment plan; the operator plans it (plan hash,
 estimate), waits for approval when the plan says Manual, fulfils, validates and observes it,
-and keeps a bounded history with the last known good release for rollback. Its name becomes a
-label value, hence at most 63 characters (a CEL rule at the root, see kinds.py).
+and keeps a bounded history with the last known good release for rollback (and the one before
+it, for an Operate Rollback). spec.operate is copied from the offer like the plan. Its name
+becomes a label value, hence at most 63 characters (a CEL rule at the root, see kinds.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from it4it_operator.api.common import (
     DnsLabel,
     FreeForm,
     Name,
+    OperatePolicy,
     Resource,
     Sha256,
     StatusBase,
@@ -47,6 +49,11 @@ class DesiredProductInstanceSpec(ApiModel):
     plan: DeploymentPlan = Field(
         default_factory=DeploymentPlan,
         description="How changes roll out: approval, change window, observation, rollback.",
+    )
+    operate: OperatePolicy = Field(
+        default_factory=OperatePolicy,
+        description="How the running instance is operated, copied from the offer's "
+        "spec.operate: detection thresholds, remediation, maintenance windows.",
     )
     state: InstanceState = Field(
         default="Enabled", description="Enabled, or Disabled (scaled to zero, kept)."
@@ -119,6 +126,15 @@ class DesiredProductInstanceStatus(StatusBase):
         default=None, description="When observation of the current release started."
     )
     last_known_good: LastKnownGood | None = Field(default=None, description="The rollback target.")
+    previous_known_good: LastKnownGood | None = Field(
+        default=None,
+        description="The good release before the last known good one: the target of an "
+        "Operate Rollback when the last known good release itself fails.",
+    )
+    rolled_back_for: Name | None = Field(
+        default=None,
+        description="The Incident whose Rollback course of action was carried out, if any.",
+    )
     history: list[HistoryEntry] = Field(
         default_factory=list, max_length=20, description="Recent attempts, newest last (20)."
     )

@@ -174,10 +174,11 @@ KINDS: tuple[Kind, ...] = (
         model=Approval,
         columns=(
             PrinterColumn("Instance", ".spec.desiredInstance"),
+            PrinterColumn("Incident", ".spec.incident"),
             PrinterColumn("Approver", ".spec.approver"),
             PrinterColumn("Plan", ".spec.planHash", priority=1),
         ),
-        selectable_fields=(".spec.desiredInstance",),
+        selectable_fields=(".spec.desiredInstance", ".spec.incident"),
     ),
     Kind(
         kind="ActualProductInstance",
@@ -200,12 +201,14 @@ KINDS: tuple[Kind, ...] = (
         scope="Namespaced",
         model=Incident,
         columns=(
-            PrinterColumn("Priority", ".status.priority"),
+            PrinterColumn("Priority", ".status.priority", description="P1 (highest) to P4."),
             PrinterColumn("Instance", ".spec.instance"),
+            PrinterColumn("Symptom", ".status.symptom"),
             PrinterColumn("Action", ".status.courseOfAction", priority=1),
+            PrinterColumn("Major", ".status.major", "boolean", priority=1),
             PrinterColumn("Summary", ".spec.summary", priority=1),
         ),
-        selectable_fields=(".spec.instance",),
+        selectable_fields=(".spec.instance", ".spec.subscription"),
     ),
 )
 

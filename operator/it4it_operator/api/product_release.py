@@ -2,8 +2,10 @@
 
 The product team's CI pipeline writes it: images pinned by digest, the deployment design as
 manifests with placeholders, the JSON Schema of the parameters a deployment may set, release
-notes and known defects with workarounds. Once `acceptance.accepted` is true the spec is frozen
-by a CEL transition rule, so what was tested is exactly what is deployed.
+notes, known defects with workarounds and courses of action, and the runbooks (Ansible
+playbooks) they run. Once `acceptance.accepted` is true the spec is frozen by a CEL transition
+rule, so what was tested is exactly what is deployed; status.operations, the feedback from
+Operate, is status and stays writable.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from it4it_operator.api.common import (
     ApiModel,
+    CourseOfAction,
     DnsLabel,
     FreeForm,
     ImageByDigest,
     LongText,
+    Name,
     Resource,
     SemVer,
     Sha256,
@@ -31,6 +35,17 @@ from it4it_operator.api.common import (
 
 Severity = Literal["Critical", "Major", "Minor"]
 
+PLAYBOOK_NAMES_A_RUNBOOK = cel(
+    "!has(self.courseOfAction) || self.courseOfAction != 'Playbook' || has(self.runbook)",
+    "a known defect whose courseOfAction is Playbook must name a runbook",
+    field_path=".runbook",
+)
+RUNBOOKS_EXIST = cel(
+    "!has(self.knownDefects) || self.knownDefects.all(d, !has(d.runbook) ||"
+    " (has(self.runbooks) && self.runbooks.exists(r, r.name == d.runbook)))",
+    "every knownDefects[].runbook must name one of spec.runbooks",
+    field_path=".knownDefects",
+)
 IMMUTABLE_ONCE_ACCEPTED = cel(
     "!has(oldSelf.acceptance) || !oldSelf.acceptance.accepted || self == oldSelf",
     "spec is immutable once acceptance.accepted is true; publish a new ProductRelease",
@@ -86,6 +101,8 @@ class Manifest(ApiModel):
 class KnownDefect(ApiModel):
     """A known error with its workaround: a Knowledge Item handed to Operate."""
 
+    model_config = ConfigDict(json_schema_extra=validations(PLAYBOOK_NAMES_A_RUNBOOK))
+
     id: Word = Field(description="Identifier of the defect, e.g. GB-17.")
     summary: ShortText = Field(description="One line saying what goes wrong.")
     severity: Severity = Field(default="Minor", description="Critical, Major or Minor.")
@@ -96,6 +113,34 @@ class KnownDefect(ApiModel):
         "Operate matches them to diagnose incidents.",
     )
     workaround: Text | None = Field(default=None, description="What to do until it is fixed.")
+    course_of_action: CourseOfAction | None = Field(
+        default=None,
+        description="How Operate resolves an incident diagnosed as this defect: Restart, "
+        "Rollback, Scale, Reapply, Playbook (runs the runbook named by runbook) or Manual; "
+        "absent: Operate's default for the symptom.",
+    )
+    runbook: Name | None = Field(
+        default=None,
+        description="Name of the spec.runbooks entry to run; required when courseOfAction "
+        "is Playbook.",
+    )
+
+
+class Runbook(ApiModel):
+    """An Ansible playbook that resolves a known defect (courseOfAction Playbook)."""
+
+    name: Name = Field(description="Name a known defect's runbook field refers to.")
+    playbook: LongText = Field(
+        description="The Ansible playbook, as YAML, run against the instance by the Playbook "
+        "runbook plugin."
+    )
+    timeout_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=86400,
+        description="How long, in seconds, the playbook may run before the attempt counts as "
+        "TimedOut.",
+    )
 
 
 class Acceptance(ApiModel):
@@ -114,7 +159,9 @@ class Acceptance(ApiModel):
 class ProductReleaseSpec(ApiModel):
     """The release package: build package, deployment design, parameters and knowledge."""
 
-    model_config = ConfigDict(json_schema_extra=validations(IMMUTABLE_ONCE_ACCEPTED))
+    model_config = ConfigDict(
+        json_schema_extra=validations(IMMUTABLE_ONCE_ACCEPTED, RUNBOOKS_EXIST)
+    )
 
     product: DnsLabel = Field(description="The product this is a release of (a DNS label).")
     version: SemVer = Field(description="Semantic version of the release, e.g. 1.1.0.")
@@ -139,8 +186,34 @@ class ProductReleaseSpec(ApiModel):
         max_length=100,
         description="Known errors with workarounds, used by Operate to diagnose incidents.",
     )
+    runbooks: list[Runbook] = Field(
+        default_factory=list,
+        max_length=16,
+        description="Ansible playbooks that known defects with courseOfAction Playbook run.",
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]},
+    )
     acceptance: Acceptance | None = Field(
         default=None, description="Acceptance verdict; accepted freezes the spec."
+    )
+
+
+class ReleaseOperations(ApiModel):
+    """Problem feedback to development: what Operate saw on the instances of this release."""
+
+    incidents: int | None = Field(
+        default=None, ge=0, description="Incidents raised on instances of this release."
+    )
+    by_known_defect: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict,
+        max_length=100,
+        description="Incidents diagnosed as each known defect, by its id, e.g. {GB-17: 3}.",
+    )
+    unexplained_symptoms: list[Word] = Field(
+        default_factory=list,
+        max_length=32,
+        description="Symptoms seen that no known defect explains, e.g. OOMKilled: candidates "
+        "for new known defects.",
+        json_schema_extra={"x-kubernetes-list-type": "set"},
     )
 
 
@@ -149,6 +222,11 @@ class ProductReleaseStatus(StatusBase):
 
     digest: Sha256 | None = Field(
         default=None, description="sha256 of the canonical spec, computed by the operator."
+    )
+    operations: ReleaseOperations | None = Field(
+        default=None,
+        description="Problem feedback from Operate: incidents, per known defect, and symptoms "
+        "no known defect explains.",
     )
 
 

@@ -18,9 +18,11 @@ from it4it_operator.api.common import (
     DeploymentPlan,
     DnsLabel,
     FreeForm,
+    Link,
     LongText,
     Money,
     Name,
+    OperatePolicy,
     Resource,
     SemVer,
     ShortText,
@@ -159,12 +161,19 @@ class Audience(ApiModel):
 
 
 class Support(ApiModel):
-    """How consumers get help."""
+    """How consumers get help, and who resolves their incidents."""
 
     contact: ShortText | None = Field(default=None, description='Where to ask, e.g. "#guestbook".')
     hours: Word | None = Field(default=None, description='Support hours, e.g. "8x5".')
-    knowledge: list[Annotated[str, StringConstraints(max_length=2048)]] = Field(
-        default_factory=list, max_length=32, description="Links to documentation and runbooks."
+    knowledge: list[Link] = Field(
+        default_factory=list,
+        max_length=32,
+        description="Links to documentation and runbooks; Incidents offer them as self-help.",
+    )
+    resolver_group: DnsLabel | None = Field(
+        default=None,
+        description="The resolver group Incidents are assigned to, if not the release's "
+        "product team namespace.",
     )
 
 
@@ -200,6 +209,11 @@ class ServiceOfferSpec(ApiModel):
     fulfillment: DeploymentPlan = Field(
         default_factory=DeploymentPlan,
         description="Deployment plan copied into each DesiredProductInstance.",
+    )
+    operate: OperatePolicy = Field(
+        default_factory=OperatePolicy,
+        description="Operate policy copied into each DesiredProductInstance as spec.operate: "
+        "detection thresholds, remediation, maintenance windows; absent means the defaults.",
     )
     support: Support | None = Field(default=None, description="How consumers get help.")
     state: OfferState = Field(

@@ -242,9 +242,11 @@ class Kube:
         )
 
     def patch_metadata(self, obj: Obj, metadata: dict[str, Any]) -> Obj:
-        return self._written(
-            self._request("PATCH", obj, body={"metadata": metadata}, content_type=MERGE)
-        )
+        return self.patch(obj, {"metadata": metadata})
+
+    def patch(self, obj: Mapping[str, Any], body: dict[str, Any]) -> Obj:
+        """A JSON merge patch of `obj` (a runbook step, a finalizer, an annotation)."""
+        return self._written(self._request("PATCH", obj, body=body, content_type=MERGE))
 
     def emit_event(self, obj: Mapping[str, Any], kind: str, reason: str, message: str) -> None:
         """Post a core/v1 Event about `obj` (what `kubectl describe` shows); never raises."""

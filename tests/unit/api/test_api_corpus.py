@@ -150,7 +150,7 @@ SAMPLE_OBJECTS = sample_objects()
 
 def test_there_is_a_sample_of_each_kind_a_user_writes() -> None:
     kinds = {d["kind"] for _, d in SAMPLE_OBJECTS}
-    assert kinds == {"ProductRelease", "ServiceOffer", "Subscription", "Approval"}
+    assert kinds == {"ProductRelease", "ServiceOffer", "Subscription", "Approval", "Incident"}
 
 
 @pytest.mark.parametrize(("name", "document"), SAMPLE_OBJECTS, ids=[n for n, _ in SAMPLE_OBJECTS])
@@ -179,3 +179,12 @@ def test_sample_manifests_carry_no_namespace() -> None:
         kinds = sorted(m["kind"] for m in release["spec"]["manifests"])
         assert kinds == ["ConfigMap", "Deployment", "Service"]
         assert all("namespace" not in m["metadata"] for m in release["spec"]["manifests"])
+
+
+def test_the_reported_incident_is_on_the_subscribed_instance() -> None:
+    by_kind = {d["kind"]: d for _, d in SAMPLE_OBJECTS}
+    incident, subscription = by_kind["Incident"], by_kind["Subscription"]
+    assert incident["spec"]["source"] == "Reported"
+    assert incident["spec"]["subscription"] == subscription["metadata"]["name"]
+    assert incident["spec"]["instance"] == subscription["metadata"]["name"]
+    assert incident["metadata"]["namespace"] == subscription["metadata"]["namespace"]
