@@ -68,6 +68,11 @@ class ObservedSymptom(ApiModel):
         "the thresholds of spec.operate.detect.",
     )
     message: Text | None = Field(default=None, description="What was seen last, for people.")
+    suppressed: bool | None = Field(
+        default=None,
+        description="True once this observation breached inside a maintenance window: counted "
+        "in status.suppressed once, and raised as an Incident if it outlasts the window.",
+    )
 
 
 class SuppressedDetections(ApiModel):
@@ -121,6 +126,11 @@ class ActualProductInstanceStatus(StatusBase):
     )
     open_incidents: int | None = Field(
         default=None, ge=0, description="Incidents on this instance not yet Resolved or Closed."
+    )
+    reapplied_for: Word | None = Field(
+        default=None,
+        description="The last Reapply request (annotation it4it.dev/reapply, incident/attempt) "
+        "carried out: the planned objects were applied again.",
     )
 
 

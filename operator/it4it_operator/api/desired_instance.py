@@ -135,6 +135,18 @@ class DesiredProductInstanceStatus(StatusBase):
         default=None,
         description="The Incident whose Rollback course of action was carried out, if any.",
     )
+    scaled_for: Word | None = Field(
+        default=None,
+        description="The last Scale request (annotation it4it.dev/scale, incident/attempt) "
+        "carried out.",
+    )
+    extra_replicas: int | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="Replicas added by Operate's Scale course of action on top of "
+        "spec.parameters.replicas, within the release's parameter schema.",
+    )
     history: list[HistoryEntry] = Field(
         default_factory=list, max_length=20, description="Recent attempts, newest last (20)."
     )

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from it4it_operator.controllers import approval, product_release, service_offer, subscription
 from it4it_operator.controllers.context import Context
 from it4it_operator.controllers.deploy import reconcile_instance
+from it4it_operator.controllers.operate.detection import detect_issues
+from it4it_operator.controllers.operate.incidents import reconcile_incident
 from it4it_operator.controllers.queue import Key, WorkQueue
 from it4it_operator.controllers.watches import RECONCILED, dependents
 from it4it_operator.k8s.store import Change
@@ -31,6 +33,8 @@ RECONCILERS: dict[str, Reconciler] = {
     "Subscription": subscription.reconcile_subscription,
     "DesiredProductInstance": reconcile_instance,
     "Approval": approval.record_approval,
+    "ActualProductInstance": detect_issues,
+    "Incident": reconcile_incident,
 }
 assert set(RECONCILERS) == set(RECONCILED)
 

@@ -13,6 +13,7 @@ from it4it_operator import API_VERSION
 from it4it_operator.controllers.context import Context
 from it4it_operator.controllers.status import StatusWriter
 from it4it_operator.stages.deploy.plan import canonical_json
+from it4it_operator.stages.operate.diagnose import problem_feedback
 from it4it_operator.stages.outcome import Outcome
 
 CONDITIONS = ("Ready", "Accepted")
@@ -41,5 +42,7 @@ def reconcile_release(ctx: Context, namespace: str, name: str) -> None:
         w.set(Outcome.false("Accepted", "NotAccepted", message))
         w.set(Outcome.false("Ready", "NotAccepted", message), event=False)
         w.update(phase="Pending")
+    incidents = ctx.kube.by_index("Incident", "ProductRelease", f"{namespace}/{name}")
+    w.update(operations=problem_feedback(incidents, spec.get("knownDefects") or []))
     w.flush()
     return None

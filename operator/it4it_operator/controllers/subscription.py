@@ -23,8 +23,11 @@ from it4it_operator.controllers.deploy.labels import (
     DPI_KIND,
     FINALIZER,
     MANAGED_BY,
+    OFFER_LABEL,
+    SUBSCRIPTION_LABEL,
     owner_reference,
 )
+from it4it_operator.controllers.operate.incidents import open_incidents
 from it4it_operator.controllers.service_offer import OFFER_KIND
 from it4it_operator.controllers.status import RECONCILING, STALLED, StatusWriter
 from it4it_operator.stages.consume.agree import agree, contract_after_terms_change
@@ -45,8 +48,6 @@ from it4it_operator.stages.parameters import ParameterError
 from it4it_operator.stages.release.changes import bundle_progress
 
 SUB_KIND = "Subscription"
-SUBSCRIPTION_LABEL = "it4it.dev/subscription"
-OFFER_LABEL = "it4it.dev/offer"
 CONDITIONS = ("Ready", "OfferSelected", "Agreed", "Subscribed", "Fulfilled")
 
 
@@ -99,6 +100,7 @@ def _members(ctx: Context, sub: dict[str, Any], offer: dict[str, Any]) -> list[M
                     release_ref={"namespace": release["namespace"], "name": release["name"]},
                     parameters=parameters,
                     fulfillment=member_offer["spec"].get("fulfillment"),
+                    operate=member_offer["spec"].get("operate"),
                     suspended=spec.get("state") == "Suspended",
                 ),
             )
@@ -295,7 +297,10 @@ def _reconcile(ctx: Context, sub: dict[str, Any], w: StatusWriter) -> dict[str, 
     )
     fulfilled = _fulfilled(members, live)
     w.set(fulfilled, event=fulfilled.ok or fulfilled.reason not in ("InstanceNotReady", "Pending"))
-    _publish_service_status(ctx, w, offer, contract, _health(ctx, ns, live))
+    incidents = sum(len(open_incidents(ctx, ns, d["metadata"]["name"])) for d in live)
+    _publish_service_status(
+        ctx, w, offer=offer, contract=contract, health=_health(ctx, ns, live), incidents=incidents
+    )
     w.update(
         instance={"desired": members[0].name, "actual": members[0].name},
         members=[m.name for m in members]
@@ -329,9 +334,11 @@ def _reconcile(ctx: Context, sub: dict[str, Any], w: StatusWriter) -> dict[str, 
 def _publish_service_status(
     ctx: Context,
     w: StatusWriter,
+    *,
     offer: dict[str, Any],
     contract: dict[str, Any],
     health: str | None,
+    incidents: int,
 ) -> None:
     now = ctx.clock()
     previous = dict(w.status.get("serviceStatus") or {})
@@ -346,7 +353,7 @@ def _publish_service_status(
         previous=previous.get("notifications"),
     )
     status = service_status(
-        contract=contract, history=history, now=now, open_incidents=0, notices=notices
+        contract=contract, history=history, now=now, open_incidents=incidents, notices=notices
     )
     status["healthHistory"] = history
     w.update(serviceStatus={k: v for k, v in status.items() if v is not None})

@@ -10,25 +10,28 @@ or deletion), so the operator's own status writes do not wake it again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from it4it_operator import GROUP, VERSION
-from it4it_operator.controllers.deploy.labels import INSTANCE_LABEL
+from it4it_operator.controllers.deploy.labels import INSTANCE_LABEL, SUBSCRIPTION_LABEL
 from it4it_operator.controllers.queue import Key
-from it4it_operator.controllers.subscription import SUBSCRIPTION_LABEL
 from it4it_operator.k8s.cache import Watch
 from it4it_operator.k8s.store import Change, Obj, trim_namespace, trim_pod
 
 RELEASE, OFFER, SUBSCRIPTION = "ProductRelease", "ServiceOffer", "Subscription"
-DPI, APPROVAL, ACTUAL, NAMESPACE = (
+DPI, APPROVAL, ACTUAL, NAMESPACE, INCIDENT = (
     "DesiredProductInstance",
     "Approval",
     "ActualProductInstance",
     "Namespace",
+    "Incident",
 )
-RECONCILED = (RELEASE, OFFER, SUBSCRIPTION, DPI, APPROVAL)
-"""The kinds with a controller, in the order a resync visits them."""
+RECONCILED = (RELEASE, OFFER, SUBSCRIPTION, DPI, APPROVAL, ACTUAL, INCIDENT)
+"""The kinds with a controller, in the order a resync visits them (the ActualProductInstance's
+is Operate's Detect; the Incident's Diagnose and Resolve)."""
+RELEASE_LABEL = "it4it.dev/release"
+RELEASE_NAMESPACE_LABEL = "it4it.dev/release-namespace"
 
 
 def _spec(obj: Obj) -> Mapping[str, Any]:
@@ -66,7 +69,23 @@ def _instance_release(obj: Obj) -> Iterable[str]:
 
 
 def _approval_instance(obj: Obj) -> Iterable[str]:
-    return [f"{_ns(obj)}/{_spec(obj).get('desiredInstance')}"]
+    wanted = _spec(obj).get("desiredInstance")
+    return [f"{_ns(obj)}/{wanted}"] if wanted else []
+
+
+def _approval_incident(obj: Obj) -> Iterable[str]:
+    wanted = _spec(obj).get("incident")
+    return [f"{_ns(obj)}/{wanted}"] if wanted else []
+
+
+def _incident_instance(obj: Obj) -> Iterable[str]:
+    return [f"{_ns(obj)}/{_spec(obj).get('instance')}"]
+
+
+def _incident_release(obj: Obj) -> Iterable[str]:
+    labels = _meta(obj).get("labels") or {}
+    release, where = labels.get(RELEASE_LABEL), labels.get(RELEASE_NAMESPACE_LABEL)
+    return [f"{where}/{release}"] if release and where else []
 
 
 def _instance_label(obj: Obj) -> Iterable[str]:
@@ -88,8 +107,16 @@ def watches(managed: Iterable[tuple[str, str]], namespace: str | None = None) ->
         Watch(GROUP, OFFER, VERSION, indexers={BY: _offer_release, "bundle": _bundle_members}),
         Watch(GROUP, SUBSCRIPTION, VERSION, indexers={BY: _subscription_offer}),
         Watch(GROUP, DPI, VERSION, indexers={BY: _instance_release}),
-        Watch(GROUP, APPROVAL, VERSION, indexers={BY: _approval_instance}),
+        Watch(
+            GROUP,
+            APPROVAL,
+            VERSION,
+            indexers={BY: _approval_instance, INCIDENT: _approval_incident},
+        ),
         Watch(GROUP, ACTUAL, VERSION),
+        Watch(
+            GROUP, INCIDENT, VERSION, indexers={BY: _incident_instance, RELEASE: _incident_release}
+        ),
         Watch("", NAMESPACE, "v1", trim=trim_namespace),
     ]
     labelled = {
@@ -141,49 +168,122 @@ def _dependents(cache: Any, kind: str, old: Obj | None, new: Obj | None) -> Iter
     if kind in RECONCILED and more_than_status(old, new):
         yield _key(kind, either)
     versions = [o for o in (old, new) if o is not None]
-    if kind == RELEASE:
+    follow = _FOLLOW.get(kind, _of_instance_child)
+    yield from follow(cache, old, new, versions, either)
+
+
+def _of_release(
+    cache: Any, old: Obj | None, new: Obj | None, versions: list[Obj], either: Obj
+) -> Iterator[Key]:
+    for obj in versions:
+        named = f"{_ns(obj)}/{_meta(obj)['name']}"
+        yield from (_key(INCIDENT, i) for i in _lookup(cache, INCIDENT, RELEASE, named))
+        yield from (_key(DPI, d) for d in _lookup(cache, DPI, BY, named))
+        for value in _release_product(obj):
+            yield from (_key(OFFER, o) for o in _lookup(cache, OFFER, BY, value))
+
+
+def _of_offer(
+    cache: Any, old: Obj | None, new: Obj | None, versions: list[Obj], either: Obj
+) -> Iterator[Key]:
+    name = str(_meta(either)["name"])
+    bundles = _lookup(cache, OFFER, "bundle", name)
+    yield from (_key(OFFER, b) for b in bundles)
+    for offer in [name, *(str(_meta(b)["name"]) for b in bundles)]:
+        yield from (_key(SUBSCRIPTION, s) for s in _lookup(cache, SUBSCRIPTION, BY, offer))
+
+
+def _of_subscription(
+    cache: Any, old: Obj | None, new: Obj | None, versions: list[Obj], either: Obj
+) -> Iterator[Key]:
+    if more_than_status(old, new):
         for obj in versions:
-            yield from (
-                _key(DPI, d) for d in _lookup(cache, DPI, BY, f"{_ns(obj)}/{_meta(obj)['name']}")
-            )
-            for value in _release_product(obj):
-                yield from (_key(OFFER, o) for o in _lookup(cache, OFFER, BY, value))
-    elif kind == OFFER:
-        name = str(_meta(either)["name"])
-        bundles = _lookup(cache, OFFER, "bundle", name)
-        yield from (_key(OFFER, b) for b in bundles)
-        for offer in [name, *(str(_meta(b)["name"]) for b in bundles)]:
-            yield from (_key(SUBSCRIPTION, s) for s in _lookup(cache, SUBSCRIPTION, BY, offer))
-    elif kind == SUBSCRIPTION:
-        if more_than_status(old, new):
-            for obj in versions:
-                yield Key(OFFER, "", str(_spec(obj).get("offer")))
-    elif kind == DPI:
-        for obj in versions:
-            if sub := (_meta(obj).get("labels") or {}).get(SUBSCRIPTION_LABEL):
-                yield Key(SUBSCRIPTION, _ns(obj), sub)
-        if _status(old, "planHash") != _status(new, "planHash") or more_than_status(old, new):
-            yield from (
-                _key(APPROVAL, a)
-                for a in _lookup(cache, APPROVAL, BY, f"{_ns(either)}/{_meta(either)['name']}")
-            )
-    elif kind == APPROVAL:
-        for obj in versions:
-            yield Key(DPI, _ns(obj), str(_spec(obj).get("desiredInstance")))
-    elif kind == ACTUAL:
-        name = str(_meta(either)["name"])
-        if more_than_status(old, new):
-            yield Key(DPI, _ns(either), name)
-        if _status(old, "health") != _status(new, "health"):
-            dpi = cache.store(DPI).get(_ns(either), name)
-            if dpi and (sub := (_meta(dpi).get("labels") or {}).get(SUBSCRIPTION_LABEL)):
-                yield Key(SUBSCRIPTION, _ns(either), sub)
-    elif kind == NAMESPACE:
-        if old is None or new is None or _meta(old).get("labels") != _meta(new).get("labels"):
-            namespace = str(_meta(either)["name"])
-            yield from (_key(SUBSCRIPTION, s) for s in cache.store(SUBSCRIPTION).select(namespace))
-    else:  # a managed object, ReplicaSet or Pod of an instance
-        for obj in versions:
-            for value in _instance_label(obj):
-                namespace, name = value.split("/", 1)
-                yield Key(DPI, namespace, name)
+            yield Key(OFFER, "", str(_spec(obj).get("offer")))
+
+
+def _of_instance(
+    cache: Any, old: Obj | None, new: Obj | None, versions: list[Obj], either: Obj
+) -> Iterator[Key]:
+    yield Key(ACTUAL, _ns(either), str(_meta(either)["name"]))  # Detect follows hand-over
+    for obj in versions:
+        if sub := (_meta(obj).get("labels") or {}).get(SUBSCRIPTION_LABEL):
+            yield Key(SUBSCRIPTION, _ns(obj), sub)
+    if _status(old, "planHash") != _status(new, "planHash") or more_than_status(old, new):
+        named = f"{_ns(either)}/{_meta(either)['name']}"
+        yield from (_key(APPROVAL, a) for a in _lookup(cache, APPROVAL, BY, named))
+
+
+def _of_approval(
+    cache: Any, old: Obj | None, new: Obj | None, versions: list[Obj], either: Obj
+) -> Iterator[Key]:
+    for obj in versions:
+        if wanted := _spec(obj).get("desiredInstance"):
+            yield Key(DPI, _ns(obj), str(wanted))
+        if wanted := _spec(obj).get("incident"):
+            yield Key(INCIDENT, _ns(obj), str(wanted))
+
+
+def _of_actual(
+    cache: Any, old: Obj | None, new: Obj | None, versions: list[Obj], either: Obj
+) -> Iterator[Key]:
+    name, namespace = str(_meta(either)["name"]), _ns(either)
+    if more_than_status(old, new):
+        yield Key(DPI, namespace, name)
+    else:
+        yield Key(ACTUAL, namespace, name)  # what Validate wrote is what Detect reads
+    if _status(old, "symptoms") != _status(new, "symptoms"):
+        yield from (_key(INCIDENT, i) for i in _lookup(cache, INCIDENT, BY, f"{namespace}/{name}"))
+    if _status(old, "health") != _status(new, "health"):
+        yield from _subscription_of(cache, namespace, name)
+
+
+def _of_incident(
+    cache: Any, old: Obj | None, new: Obj | None, versions: list[Obj], either: Obj
+) -> Iterator[Key]:
+    if _status(old, "phase") == _status(new, "phase") and old is not None and new is not None:
+        return
+    instance = str(_spec(either).get("instance"))
+    yield Key(ACTUAL, _ns(either), instance)  # its count of open incidents
+    yield from _subscription_of(cache, _ns(either), instance)
+    for value in _incident_release(either):
+        namespace, name = value.split("/", 1)
+        yield Key(RELEASE, namespace, name)
+
+
+def _of_namespace(
+    cache: Any, old: Obj | None, new: Obj | None, versions: list[Obj], either: Obj
+) -> Iterator[Key]:
+    if old is None or new is None or _meta(old).get("labels") != _meta(new).get("labels"):
+        namespace = str(_meta(either)["name"])
+        yield from (_key(SUBSCRIPTION, s) for s in cache.store(SUBSCRIPTION).select(namespace))
+
+
+def _of_instance_child(
+    cache: Any, old: Obj | None, new: Obj | None, versions: list[Obj], either: Obj
+) -> Iterator[Key]:
+    """A managed object, ReplicaSet or Pod of an instance: Validate and Detect look again."""
+    for obj in versions:
+        for value in _instance_label(obj):
+            namespace, name = value.split("/", 1)
+            yield Key(DPI, namespace, name)
+            yield Key(ACTUAL, namespace, name)
+
+
+Follow = Callable[[Any, "Obj | None", "Obj | None", list[Obj], Obj], Iterator[Key]]
+_FOLLOW: dict[str, Follow] = {
+    RELEASE: _of_release,
+    OFFER: _of_offer,
+    SUBSCRIPTION: _of_subscription,
+    DPI: _of_instance,
+    APPROVAL: _of_approval,
+    ACTUAL: _of_actual,
+    INCIDENT: _of_incident,
+    NAMESPACE: _of_namespace,
+}
+"""Who depends on a change of each kind (besides the object itself)."""
+
+
+def _subscription_of(cache: Any, namespace: str, instance: str) -> Iterator[Key]:
+    dpi = cache.store(DPI).get(namespace, instance)
+    if dpi and (sub := (_meta(dpi).get("labels") or {}).get(SUBSCRIPTION_LABEL)):
+        yield Key(SUBSCRIPTION, namespace, sub)

@@ -115,7 +115,11 @@ class RunbookAction(Protocol):
         """Steps to resolve `incident` on the ActualProductInstance `instance`.
 
         Each step is {"target": {apiVersion, kind, namespace, name}, "patch": <merge patch>,
-        "description": str}; the handler applies them in order.
+        "description": str}; the handler applies them in order. A step may carry "playbook"
+        instead of "patch": {"runbook": name, "playbook": <Ansible playbook YAML>,
+        "timeoutSeconds": int, "extravars": {...}}, an Ansible run against the target (the
+        controller runs it and records the result). Raises ValueError, with a sentence, when the
+        course of action cannot apply (e.g. the runbook it names is missing).
         """
         ...
 

@@ -1,4 +1,4 @@
-"""The built-in notifier (Kubernetes Events) and runbook action (Reapply)."""
+"""The built-in notifier (Kubernetes Events); the runbook actions are in test_plugins_runbooks."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import pytest
 
 from it4it_operator.plugins.builtin.events import PLUGIN as EVENTS
 from it4it_operator.plugins.builtin.events import event_message
-from it4it_operator.plugins.builtin.runbooks import PLUGIN as REAPPLY
-from it4it_operator.plugins.builtin.runbooks import REAPPLY_ANNOTATION
 from it4it_operator.plugins.interfaces import Notification
 
 
@@ -31,19 +29,3 @@ def test_an_event_carries_type_reason_and_message() -> None:
 )
 def test_event_message(text: str, expected: str) -> None:
     assert event_message(text) == expected
-
-
-def test_reapply_annotates_the_instance() -> None:
-    instance = {
-        "apiVersion": "it4it.dev/v1alpha1",
-        "kind": "ActualProductInstance",
-        "metadata": {"name": "my-guestbook", "namespace": "shop"},
-    }
-    (step,) = REAPPLY.plan({"metadata": {"name": "inc-1"}}, instance)
-    assert step["target"] == {
-        "apiVersion": "it4it.dev/v1alpha1",
-        "kind": "ActualProductInstance",
-        "namespace": "shop",
-        "name": "my-guestbook",
-    }
-    assert step["patch"] == {"metadata": {"annotations": {REAPPLY_ANNOTATION: "inc-1"}}}

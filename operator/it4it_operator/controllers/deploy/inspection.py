@@ -56,7 +56,8 @@ def _current_revision(
     return {**selector, "pod-template-hash": template_hash} if template_hash else selector
 
 
-def _pods(ctx: Context, obj: dict[str, Any]) -> list[dict[str, Any]]:
+def current_pods(ctx: Context, obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pods of a workload's current revision (the newest ReplicaSet's for a Deployment)."""
     if obj["kind"] not in WORKLOADS:
         return []
     selector = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels")
@@ -94,7 +95,7 @@ def inspect(ctx: Context, desired: list[dict[str, Any]], *, disabled: bool) -> I
             health, message, uid = "Missing", "not found", None
         else:
             assessor = ctx.plugins.assessor_for(api_group(want["apiVersion"]), want["kind"])
-            report = assessor.assess(found, pods=_pods(ctx, found))
+            report = assessor.assess(found, pods=current_pods(ctx, found))
             health, message, uid = report.health, report.message, found["metadata"]["uid"]
         objects.append(ObjectHealth(describe(want), health, message))
         resources.append(
@@ -128,6 +129,7 @@ def record_actual(
     errors: list[str],
     in_change: bool,
     phase: str,
+    reapplied_for: str | None = None,
 ) -> None:
     """Write what runs onto the ActualProductInstance's status (only when it changed); its
     Ready condition says whether what runs is healthy, with an Event when that changes."""
@@ -141,6 +143,7 @@ def record_actual(
         knownErrors=errors,
         inChange=in_change,
         phase=phase,
+        reappliedFor=reapplied_for,
     )
     if seen.health in ("Healthy", "Suspended"):
         w.set(Outcome.true("Ready", seen.health, f"Release {release} is {seen.health}."))

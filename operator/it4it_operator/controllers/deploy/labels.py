@@ -8,6 +8,8 @@ from it4it_operator import API_VERSION
 
 INSTANCE_LABEL = "it4it.dev/instance"
 RELEASE_LABEL = "it4it.dev/release"
+SUBSCRIPTION_LABEL = "it4it.dev/subscription"
+OFFER_LABEL = "it4it.dev/offer"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "it4it-operator"}
 DPI_KIND = "DesiredProductInstance"
 ACTUAL_KIND = "ActualProductInstance"

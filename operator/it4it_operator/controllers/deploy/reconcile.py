@@ -35,6 +35,10 @@ from it4it_operator.stages.deploy.observe import validate_deployment as validati
 from it4it_operator.stages.outcome import Outcome
 
 log = logging.getLogger(__name__)
+REAPPLY_ANNOTATION = "it4it.dev/reapply"
+"""On the ActualProductInstance: Operate asks for the planned objects to be applied again."""
+ROLLBACK_ANNOTATION = "it4it.dev/rollback"
+"""On the DesiredProductInstance: Operate asks for a rollback to the good release before."""
 
 READY, FULFILLED, VALIDATED, STABLE = "Ready", "Fulfilled", "Validated", "Stable"
 CONDITIONS = (READY, planning.PLANNED, planning.APPROVED, FULFILLED, VALIDATED, STABLE)
@@ -213,6 +217,8 @@ def _reconcile(p: Pass) -> float | None:
         return None
     planned, rolled_back = chosen
     plan_hash = planned.plan.plan_hash
+    if not rolled_back and (asked := _rollback_asked(p)):
+        return _roll_back_for(p, planned, asked)
     if not rolled_back:
         approved = planning.approval(p.ctx, p.dpi, p.spec, plan_hash)
         p.w.set(approved)
@@ -235,6 +241,42 @@ def _reconcile(p: Pass) -> float | None:
         API_VERSION, ACTUAL_KIND, p.dpi["metadata"]["name"], p.dpi["metadata"]["namespace"]
     ) or fulfillment.ensure_actual(p.ctx, p.dpi)
     return _validate_and_observe(p, planned, actual, rolled_back)
+
+
+def _rollback_asked(p: Pass) -> str | None:
+    """An Operate Rollback request (annotation it4it.dev/rollback) not yet carried out."""
+    asked = (p.dpi["metadata"].get("annotations") or {}).get(ROLLBACK_ANNOTATION)
+    return asked if asked and asked != p.status.get("rolledBackFor") else None
+
+
+def _roll_back_for(p: Pass, planned: planning.PlannedRelease, incident: str) -> float | None:
+    """Record the running release as failed for `incident`, so the next pass rolls back to the
+    good release before it (planned, approved by policy, fulfilled, validated, observed)."""
+    previous = p.status.get("previousKnownGood")
+    p.w.update(rolledBackFor=incident)
+    if not previous or previous.get("planHash") == planned.plan.plan_hash:
+        p.w.event(
+            "Warning",
+            "RollbackImpossible",
+            f"{incident} asked for a rollback, but no good release is known before "
+            f"{planned.target.release_name}.",
+        )
+        return FOLLOW_UP
+    message = f"Incident {incident} asked for a rollback of {planned.target.release_name}."
+    p.w.update(
+        failedPlanHash=planned.plan.plan_hash,
+        lastFailure={
+            "release": planned.target.release_name,
+            "planHash": planned.plan.plan_hash,
+            "reason": "IncidentRollback",
+            "message": message,
+            "at": _iso(p.ctx.clock()),
+        },
+        lastKnownGood=previous,
+        previousKnownGood=None,
+    )
+    p.history(planned, "Failed", message)
+    return FOLLOW_UP
 
 
 def _fulfill(p: Pass, planned: planning.PlannedRelease, rolled_back: bool) -> None:
@@ -310,14 +352,19 @@ def _validate_and_observe(
     ctx = p.ctx
     desired = list(planned.plan.objects)
     seen = inspection.inspect(ctx, desired, disabled=p.disabled)
-    if p.status.get("stablePlanHash") == planned.plan.plan_hash and seen.drift:
+    asked = (actual["metadata"].get("annotations") or {}).get(REAPPLY_ANNOTATION)
+    reapplied = (actual.get("status") or {}).get("reappliedFor")
+    if p.status.get("stablePlanHash") == planned.plan.plan_hash and asked and asked != reapplied:
+        # Operate's Reapply course of action: the managed objects back to exactly the plan.
         fulfillment.apply_objects(ctx, desired, actual, planned.target.release_name)
+        said = "; ".join(seen.drift[:5]) or "no difference was left"
         p.w.event(
             "Warning",
             "DriftRepaired",
-            "Managed objects differed from the plan and were re-applied: "
-            + "; ".join(seen.drift[:5]),
+            f"Managed objects were re-applied for {asked}: {said}",
         )
+        reapplied = asked
+        seen = inspection.inspect(ctx, desired, disabled=p.disabled)
     delay = _judge(p, planned, seen, rolled_back)
     in_change = p.status.get("stablePlanHash") != planned.plan.plan_hash
     inspection.record_actual(
@@ -329,6 +376,7 @@ def _validate_and_observe(
         errors=inspection.known_errors(planned.release),
         in_change=in_change,
         phase="Changing" if in_change else "Running",
+        reapplied_for=reapplied,
     )
     return delay
 
@@ -372,6 +420,13 @@ def _judge(
     if decision.verdict == "Observing":
         p.not_ready("Observing", decision.outcome.message, "Observing")
         return float(decision.requeue_seconds or 1)
+    earlier = p.status.get("lastKnownGood") or {}
+    if earlier.get("planHash") not in (
+        planned.plan.plan_hash,
+        p.status.get("failedPlanHash"),
+        None,
+    ):
+        p.w.update(previousKnownGood=earlier)  # the target of an Operate Rollback
     p.w.update(
         stablePlanHash=planned.plan.plan_hash,
         lastKnownGood={

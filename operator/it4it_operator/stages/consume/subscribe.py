@@ -34,6 +34,7 @@ def desired_instance_spec(
     parameters: Mapping[str, Any],
     fulfillment: Mapping[str, Any] | None,
     suspended: bool,
+    operate: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The DesiredProductInstance spec: {release {namespace, name}, parameters, plan, state
     Enabled|Disabled}. The plan is the offer's fulfillment (approval, changeWindow,
@@ -43,9 +44,12 @@ def desired_instance_spec(
     for key, default in DEFAULT_PLAN.items():
         if plan.get(key) is None:
             plan[key] = default
-    return {
+    spec: dict[str, Any] = {
         "release": {"namespace": release_ref["namespace"], "name": release_ref["name"]},
         "parameters": copy.deepcopy(dict(parameters)),
         "plan": plan,
         "state": "Disabled" if suspended else "Enabled",
     }
+    if operate:  # Operate's policy travels with the instance, like the fulfilment plan
+        spec["operate"] = copy.deepcopy(dict(operate))
+    return spec

@@ -1,0 +1,319 @@
+"""Diagnose Issue (IT4IT 5.7.3) and Resolve Issue (5.7.4) on one Incident; Provide Service
+Support (5.6.5) for the ones consumers report.
+
+Each pass gathers the incident, its instance (what Detect observes there), the release (known
+defects, runbooks) and the offer's support, then: prioritises and assigns it (once), diagnoses
+it against the release's known defects (once), and asks `stages.operate.resolve` for the next
+step: wait for an Approval naming the incident (Manual remediation), execute the course of
+action through its runbook plugin (the attempt is recorded before the action runs, so a restart
+never runs it twice), verify that the symptom stays gone, resolve, or escalate after
+maxAttempts. A reported incident, once resolved, waits for its reporter's verdict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+
+from it4it_operator import API_VERSION
+from it4it_operator.api.common import OperatePolicy
+from it4it_operator.api.desired_instance import DesiredProductInstanceSpec
+from it4it_operator.api.incident import IncidentSpec
+from it4it_operator.controllers.context import Context
+from it4it_operator.controllers.deploy.labels import (
+    ACTUAL_KIND,
+    DPI_KIND,
+    OFFER_LABEL,
+    RELEASE_KIND,
+    SUBSCRIPTION_LABEL,
+)
+from it4it_operator.controllers.deploy.planning import REQUESTED_BY
+from it4it_operator.controllers.operate import remediation
+from it4it_operator.controllers.status import RECONCILING, STALLED, StatusWriter, not_ready
+from it4it_operator.stages.operate.diagnose import diagnose, matching_defects
+from it4it_operator.stages.operate.priority import impact_of, incident_priority
+from it4it_operator.stages.operate.resolve import DONE, ResolveState, next_step
+from it4it_operator.stages.operate.support import acceptance_step, self_help
+from it4it_operator.stages.outcome import Outcome
+from it4it_operator.stages.release.wire import format_time, parse_time
+
+
+def _time(text: object) -> dt.datetime | None:
+    """A status time, or None when absent or unreadable."""
+    try:
+        return parse_time(text, field="status") if text else None
+    except ValueError:
+        return None
+
+
+log = logging.getLogger(__name__)
+
+INCIDENT_KIND = "Incident"
+CONDITIONS = ("Ready", "Detected", "Diagnosed", "Resolved")
+TIMELINE_LIMIT = 100
+
+
+def open_incidents(ctx: Context, namespace: str, instance: str) -> list[dict[str, Any]]:
+    """The instance's incidents not yet Resolved or Closed."""
+    return [
+        i
+        for i in ctx.kube.by_index(INCIDENT_KIND, "by", f"{namespace}/{instance}")
+        if (i.get("status") or {}).get("phase") not in DONE
+    ]
+
+
+class Pass:
+    """One reconcile of an incident: what it reads, and its status being written."""
+
+    def __init__(self, ctx: Context, incident: dict[str, Any], spec: IncidentSpec) -> None:
+        self.ctx, self.incident, self.spec = ctx, incident, spec
+        self.meta = incident["metadata"]
+        self.namespace = self.meta["namespace"]
+        self.w = StatusWriter(ctx, incident, CONDITIONS)
+        self.now = ctx.clock()
+        self.actual = ctx.kube.get(API_VERSION, ACTUAL_KIND, spec.instance, self.namespace)
+        self.dpi = ctx.kube.get(API_VERSION, DPI_KIND, spec.instance, self.namespace)
+
+    @property
+    def status(self) -> dict[str, Any]:
+        return self.w.status
+
+    def log(self, event: str, message: str) -> None:
+        entry = {"at": format_time(self.now), "event": event, "message": message[:4096]}
+        self.w.update(timeline=[*(self.status.get("timeline") or []), entry][-TIMELINE_LIMIT:])
+
+    def operate(self) -> DesiredProductInstanceSpec | None:
+        try:
+            return DesiredProductInstanceSpec.model_validate((self.dpi or {}).get("spec") or {})
+        except ValidationError:
+            return None
+
+    def release(self) -> dict[str, Any] | None:
+        if self.dpi is None:
+            return None
+        ref = self.dpi["spec"]["release"]
+        name = (self.dpi.get("status") or {}).get("currentRelease") or ref["name"]
+        return self.ctx.kube.get(API_VERSION, RELEASE_KIND, name, ref.get("namespace"))
+
+    def offer(self) -> dict[str, Any] | None:
+        name = ((self.dpi or {}).get("metadata", {}).get("labels") or {}).get(OFFER_LABEL)
+        return self.ctx.kube.get(API_VERSION, "ServiceOffer", name) if name else None
+
+    def subscription(self) -> dict[str, Any] | None:
+        name = self.spec.subscription or (
+            (self.dpi or {}).get("metadata", {}).get("labels") or {}
+        ).get(SUBSCRIPTION_LABEL)
+        return (
+            self.ctx.kube.get(API_VERSION, "Subscription", name, self.namespace) if name else None
+        )
+
+    def tell_consumer(self, kind: str, reason: str, message: str) -> None:
+        """Publish Service Status: the consumer hears of incidents on their service."""
+        if (sub := self.subscription()) is not None:
+            self.ctx.kube.emit_event(sub, kind, reason, message)
+
+
+def reconcile_incident(ctx: Context, namespace: str, name: str) -> float | None:
+    """Reconcile one incident; returns seconds until it wants another pass, or None."""
+    incident = ctx.kube.get(API_VERSION, INCIDENT_KIND, name, namespace)
+    if incident is None or incident["metadata"].get("deletionTimestamp"):
+        return None
+    try:
+        spec = IncidentSpec.model_validate(incident["spec"])
+    except ValidationError as exc:
+        w = StatusWriter(ctx, incident, CONDITIONS)
+        refusal = Outcome.false("Detected", "InvalidSpec", str(exc.errors()[0]["msg"]))
+        w.set(refusal)
+        not_ready(w, refusal, "Refused", stalled=True)
+        w.flush()
+        return None
+    p = Pass(ctx, incident, spec)
+    if p.actual is None:
+        outcome = Outcome.false(
+            "Detected", "InstanceNotFound", f"ActualProductInstance {spec.instance} does not exist."
+        )
+        p.w.set(outcome)
+        not_ready(p.w, outcome, "Refused", stalled=True)
+        p.w.flush()
+        return None
+    _detected(p)
+    _diagnosed(p)
+    delay = _resolve(p)
+    p.w.flush()
+    return delay
+
+
+def _detected(p: Pass) -> None:
+    """Detect's exit: a prioritised incident assigned to a resolver group (first pass)."""
+    status, spec = p.status, p.spec
+    if not status.get("phase"):
+        first = _observed_since(p) or p.now
+        p.w.update(
+            phase="Detected",
+            symptom=spec.symptom or (spec.symptoms[0] if spec.symptoms else None),
+            occurrences=1,
+            firstSeen=format_time(first),
+            lastSeen=format_time(p.now),
+            detectedAt=format_time(p.now),
+        )
+        p.log("Detected", f"{spec.source}: {spec.summary}")
+        p.tell_consumer("Warning", "IncidentOpened", f"Incident {p.meta['name']}: {spec.summary}")
+    sub = p.subscription()
+    sla = (((sub or {}).get("status") or {}).get("contract") or {}).get("sla") or {}
+    measured = impact_of(1 if sub else 0, sla.get("availability"))
+    ranked = incident_priority(p.incident["spec"], measured, status.get("symptom"))
+    offer_support = ((p.offer() or {}).get("spec") or {}).get("support") or {}
+    release = p.release()
+    group = offer_support.get("resolverGroup") or (
+        release["metadata"]["namespace"] if release else p.namespace
+    )
+    p.w.update(priority=ranked.priority, resolverGroup=group)
+    p.w.set(
+        Outcome.true(
+            "Detected",
+            spec.source,
+            f"{ranked.priority} ({ranked.message}); assigned to {group}.",
+        )
+    )
+
+
+def _observed_since(p: Pass) -> dt.datetime | None:
+    for observed in ((p.actual or {}).get("status") or {}).get("symptoms") or []:
+        if observed.get("symptom") == p.spec.symptom:
+            return _time(observed.get("since"))
+    return None
+
+
+def _diagnosed(p: Pass) -> None:
+    """Diagnose Issue: the known error and the course of action (once), and self-help."""
+    release = p.release()
+    defects = ((release or {}).get("spec") or {}).get("knownDefects") or []
+    support = ((p.offer() or {}).get("spec") or {}).get("support")
+    matching = matching_defects(p.status.get("symptom"), p.spec.symptoms, defects)
+    helped = self_help(support, matching)
+    p.w.update(knowledge=helped.knowledge or None, workarounds=helped.workarounds or None)
+    if p.status.get("courseOfAction"):
+        return
+    found = diagnose(p.status.get("symptom"), p.spec.symptoms, defects)
+    p.w.update(
+        courseOfAction=found.course_of_action,
+        knownError=dict(found.known_error) if found.known_error else None,
+        phase="Diagnosed" if p.status.get("phase") == "Detected" else p.status.get("phase"),
+    )
+    p.w.set(Outcome.true("Diagnosed", found.reason, found.message))
+    p.log("Diagnosed", found.message)
+
+
+def _symptom_present(p: Pass) -> bool:
+    symptoms = {
+        o.get("symptom") for o in ((p.actual or {}).get("status") or {}).get("symptoms") or []
+    }
+    if p.spec.source == "Detected":
+        return p.status.get("symptom") in symptoms
+    # Reported: something is wrong while the instance is unhealthy or Detect sees a symptom.
+    health = ((p.actual or {}).get("status") or {}).get("health")
+    return bool(symptoms) or health in ("Degraded", "Missing")
+
+
+def _approved(p: Pass) -> bool:
+    """An Approval naming the incident, by someone other than who reported it."""
+    reporter = (p.meta.get("annotations") or {}).get(REQUESTED_BY)
+    found = p.ctx.kube.by_index("Approval", "Incident", f"{p.namespace}/{p.meta['name']}")
+    return any(not reporter or a["spec"].get("approver") != reporter for a in found)
+
+
+def _until(p: Pass, moment: dt.datetime | None) -> float | None:
+    return None if moment is None else max(1.0, (moment - p.now).total_seconds())
+
+
+def _resolve(p: Pass) -> float | None:
+    status = p.status
+    phase = status.get("phase")
+    if phase == "Closed":
+        p.w.set(Outcome.true("Resolved", "Closed", "The incident is closed."))
+        p.w.set(Outcome.true("Ready", "Closed", "The incident is closed."), event=False)
+        p.w.abnormal(RECONCILING, None)
+        p.w.abnormal(STALLED, None)
+        return None
+    if phase == "Resolved":
+        return _after_resolution(p)
+    plan = p.operate()
+    policy = plan.operate if plan else OperatePolicy()
+    step = next_step(
+        ResolveState.from_status(status),
+        symptom_present=_symptom_present(p),
+        now=p.now,
+        max_attempts=policy.max_attempts,
+        verify_seconds=policy.detect.verify_seconds,
+        remediation=policy.remediation,
+        approved=_approved(p),
+        action_running=False,
+        course_of_action=str(status.get("courseOfAction") or "Manual"),
+    )
+    p.w.update(**step.state.to_status())
+    if step.occurrence:
+        p.w.update(occurrences=int(status.get("occurrences") or 1) + 1, lastSeen=format_time(p.now))
+        p.log("Recurred", step.message)
+    if step.kind == "Execute":
+        p.log("ActionStarted", f"{step.action} (attempt {step.attempt})")
+        p.w.flush()  # the attempt is recorded before the action runs: never twice after a crash
+        remediation.execute(p, str(step.action))
+    if step.kind == "Resolved":
+        detected = _time(status.get("detectedAt")) or p.now
+        p.w.update(
+            resolvedAt=format_time(p.now),
+            timeToResolveSeconds=int((p.now - detected).total_seconds()),
+        )
+        p.log("Resolved", step.message)
+        p.tell_consumer(
+            "Normal", "IncidentResolved", f"Incident {p.meta['name']} is resolved: {step.message}"
+        )
+        return _after_resolution(p)
+    if step.kind == "Escalate":
+        if status.get("phase") != "Escalated" or not p.w.condition(STALLED):
+            p.log("Escalated", step.message)
+            p.w.event(
+                "Warning",
+                "Escalated",
+                f"{step.message} Resolver group: {status.get('resolverGroup')}.",
+            )
+        p.w.set(Outcome.false("Resolved", "Escalated", step.message))
+        not_ready(p.w, Outcome.false("Ready", "Escalated", step.message), "Escalated", stalled=True)
+        return _until(p, step.recheck_at)
+    p.w.set(Outcome.false("Resolved", step.reason, step.message), event=step.kind != "Wait")
+    not_ready(p.w, Outcome.false("Ready", step.reason, step.message), str(p.status.get("phase")))
+    return _until(p, step.recheck_at)
+
+
+def _after_resolution(p: Pass) -> float | None:
+    """Resolved: a reported incident waits for its reporter's verdict, or closes itself."""
+    message = "The symptom is gone and stayed gone; the incident is resolved."
+    p.w.set(Outcome.true("Resolved", "Verified", message))
+    p.w.set(Outcome.true("Ready", "Resolved", message), event=False)
+    p.w.abnormal(RECONCILING, None)
+    p.w.abnormal(STALLED, None)
+    if p.spec.source != "Reported":
+        return None
+    verdict = acceptance_step(
+        "Resolved",
+        p.spec.acceptance,
+        _time(p.status.get("resolvedAt")) or p.now,
+        p.now,
+        reported=True,
+    )
+    if verdict.action == "Close":
+        p.w.update(phase="Closed", closedAt=format_time(p.now))
+        p.log("Closed", verdict.message)
+        p.w.set(Outcome.true("Resolved", "Closed", verdict.message))
+        return None
+    if verdict.action == "Reopen":
+        p.w.update(phase="Resolving", resolvedAt=None, verifyingSince=None)
+        p.log("Reopened", verdict.message)
+        # The verdict is used up: the next resolution asks the reporter again.
+        p.ctx.kube.patch(p.incident, {"spec": {"acceptance": None}})
+        p.w.set(Outcome.false("Resolved", "Reopened", verdict.message))
+        return 1.0
+    return _until(p, verdict.until)

@@ -1,0 +1,151 @@
+"""Operate on the in-memory API: detect, diagnose, resolve, escalate, suppress; a restart in
+the middle runs no action twice. The clock is the test's: a scheduled pass is a resync after
+moving it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from it4it_operator.k8s.errors import ForbiddenError
+from support.controllers import Operator
+from support.fake_kube import condition
+from support.world import SHOP, TEAM, instance, namespace, release, roll_out
+
+INC = "Incident"
+
+
+def deployed(op: Operator, **operate: Any) -> None:
+    body = instance()
+    if operate:
+        body["spec"]["operate"] = operate
+    op.apply(namespace(TEAM), namespace(SHOP), release("1.0.0"), body)
+    op.settle()
+    roll_out(op.fake)
+    op.settle()
+
+
+def later(op: Operator, seconds: float) -> None:
+    op.now += dt.timedelta(seconds=seconds)
+    op.resync()
+
+
+def incidents(op: Operator) -> list[dict[str, Any]]:
+    return op.fake.of_kind(INC)
+
+
+def failed_pod(op: Operator, name: str) -> None:
+    at = op.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    op.fake.put(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": name,
+                "namespace": SHOP,
+                "labels": {"app": "direct", "it4it.dev/instance": "direct"},
+            },
+            "status": {
+                "phase": "Failed",
+                "startTime": at,
+                "containerStatuses": [
+                    {"name": "web", "restartCount": 0, "state": {"terminated": {"finishedAt": at}}}
+                ],
+            },
+        }
+    )
+
+
+def test_a_hand_edited_deployment_becomes_an_incident_resolved_by_reapply() -> None:
+    op = Operator()
+    deployed(op)
+    op.fake.edit("Deployment", "direct", SHOP, spec={"replicas": 0})
+    op.settle()
+    [incident] = incidents(op)
+    assert incident["spec"]["symptom"] == "Drifted"
+    assert incident["status"]["courseOfAction"] == "Reapply"
+    assert op.fake.live("Deployment", "direct", SHOP)["spec"]["replicas"] == 1, "re-applied"
+    assert incident["status"]["actions"][0]["result"] == "Succeeded"
+    roll_out(op.fake)
+    op.settle()
+    later(op, 31)  # the verification period
+    incident = op.fake.live(INC, incident["metadata"]["name"], SHOP)
+    assert incident["status"]["phase"] == "Resolved", incident["status"]
+    assert condition(incident, "Resolved")["status"] == "True"
+    assert incident["status"]["timeToResolveSeconds"] >= 31
+    assert op.resync() == []
+
+
+def test_one_failed_pod_that_is_replaced_raises_nothing() -> None:
+    op = Operator()
+    deployed(op)
+    failed_pod(op, "direct-a")
+    op.settle()
+    assert incidents(op) == []
+    symptoms = op.fake.live("ActualProductInstance", "direct", SHOP)["status"]["symptoms"]
+    assert [s["symptom"] for s in symptoms] == ["PodFailed"]
+
+
+def test_repeated_pod_failures_are_one_incident_with_priority_and_resolver_group() -> None:
+    op = Operator()
+    deployed(op)
+    failed_pod(op, "direct-a")
+    failed_pod(op, "direct-b")
+    op.settle()
+    failed_pod(op, "direct-c")
+    op.settle()
+    [incident] = incidents(op)
+    assert incident["spec"]["symptom"] == "PodFailed"
+    assert incident["status"]["priority"] in ("P3", "P4")
+    assert incident["status"]["resolverGroup"] == TEAM
+    assert condition(incident, "Detected")["status"] == "True"
+
+
+def test_a_remedy_that_does_not_help_escalates_after_max_attempts() -> None:
+    op = Operator()
+    deployed(op, maxAttempts=2)
+    op.fake.edit("Deployment", "direct", SHOP, spec={"replicas": 0})
+
+    def refuse(method: str, obj: dict[str, Any]) -> None:
+        if obj["kind"] == "Deployment" and method == "PATCH":
+            raise ForbiddenError(403, "Forbidden", "a policy keeps it at 0", "Deployment")
+
+    op.fake.refuse = refuse
+    op.settle()
+    for _ in range(6):
+        later(op, 300)
+    [incident] = incidents(op)
+    assert incident["status"]["phase"] == "Escalated", incident["status"]
+    assert incident["status"]["attempts"] == 2
+    assert len(incident["status"]["actions"]) == 2, "no endless loop"
+    assert condition(incident, "Stalled")["status"] == "True"
+
+
+def test_inside_a_maintenance_window_a_breach_is_counted_not_raised() -> None:
+    op = Operator()
+    always = {"days": [], "start": "00:00", "end": "23:59", "timeZone": "UTC"}
+    deployed(op, maintenance=[always])
+    op.fake.edit("Deployment", "direct", SHOP, spec={"replicas": 0})
+    op.settle()
+    assert incidents(op) == []
+    actual = op.fake.live("ActualProductInstance", "direct", SHOP)
+    assert actual["status"]["suppressed"]["maintenance"] == 1
+    op.resync()
+    assert op.fake.live("ActualProductInstance", "direct", SHOP)["status"]["suppressed"] == {
+        "maintenance": 1
+    }, "counted once"
+
+
+def test_a_restart_in_the_middle_of_a_remediation_runs_no_action_twice() -> None:
+    op = Operator()
+    deployed(op)
+    op.fake.edit("Deployment", "direct", SHOP, spec={"replicas": 0})
+    op.settle()
+    [incident] = incidents(op)
+    assert len(incident["status"]["actions"]) == 1
+    again = op.restart()
+    again.manager.enqueue_all()
+    again.settle()
+    [incident] = incidents(again)
+    assert len(incident["status"]["actions"]) == 1
+    assert len(incidents(again)) == 1
