@@ -16,6 +16,7 @@ from typing import Any
 
 from it4it_operator import GROUP
 from it4it_operator.controllers.context import Context
+from it4it_operator.k8s.errors import ForbiddenError, InvalidError
 from it4it_operator.stages.deploy.drift import compute_drift
 from it4it_operator.stages.deploy.objects import object_key
 from it4it_operator.stages.deploy.plan import canonical_json
@@ -62,12 +63,28 @@ def ensure_applied(ctx: Context, obj: dict[str, Any]) -> tuple[dict[str, Any], b
 
 
 def apply_all(ctx: Context, objects: Sequence[dict[str, Any]]) -> int:
-    """Apply, in order, every object that differs, all or none: the API server first checks
-    each of them (a server-side dry run), so an object it refuses (schema, admission, RBAC)
-    raises before anything is written. Returns how many took an apply."""
-    pending = [d for d in (with_hash(o) for o in objects) if needs_apply(d, _live(ctx, d))]
-    for desired in pending:
-        ctx.kube.apply(desired, dry_run=True)
-    for desired in pending:
-        ctx.kube.apply(desired)
+    """Apply, in order, every object that differs, all or none; returns how many took an apply.
+
+    A change to objects that exist is checked first by a server-side dry run of each, so an
+    object the API server refuses (schema, admission, RBAC) raises before anything is written.
+    A first install (none of them exists yet) is applied directly and, when one is refused, the
+    ones this call created are deleted again before the error is raised: the same all-or-none
+    outcome at half the requests in the common case.
+    """
+    found = [(d, _live(ctx, d)) for d in (with_hash(o) for o in objects)]
+    pending = [(d, live) for d, live in found if needs_apply(d, live)]
+    if any(live is not None for _, live in pending):
+        for desired, _ in pending:
+            ctx.kube.apply(desired, dry_run=True)
+    created: list[dict[str, Any]] = []
+    try:
+        for desired, live in pending:
+            ctx.kube.apply(desired)
+            if live is None:
+                created.append(desired)
+    except (InvalidError, ForbiddenError):
+        for obj in reversed(created):
+            meta = obj["metadata"]
+            ctx.kube.delete(obj["apiVersion"], obj["kind"], meta["name"], meta.get("namespace"))
+        raise
     return len(pending)

@@ -33,8 +33,13 @@ def clone(value: dict[str, Any]) -> dict[str, Any]:
 class StatusWriter:
     """Collects the next status of `obj`; the conditions named in `owned` come first, in order."""
 
-    def __init__(self, ctx: Context, obj: dict[str, Any], owned: Sequence[str]) -> None:
+    def __init__(
+        self, ctx: Context, obj: dict[str, Any], owned: Sequence[str], *, coalesce: bool = False
+    ) -> None:
+        """`coalesce`: the stages that turned True in one pass are told in one Event (the last
+        one's reason, every message), not one Event each; Warnings always stand alone."""
         self.ctx = ctx
+        self.coalesce = coalesce
         self.obj = obj
         # `before` is the cached status, read only; `status` the copy this pass changes.
         self.before: dict[str, Any] = {
@@ -110,6 +115,13 @@ class StatusWriter:
             else:
                 self.status[name] = value
 
+    def _merged(self) -> list[tuple[str, str, str]]:
+        normal = [e for e in self._events if e[0] == "Normal"]
+        if not self.coalesce or len(normal) < 2:
+            return list(self._events)
+        told = "; ".join(f"{reason}: {message}" for _, reason, message in normal)
+        return [e for e in self._events if e[0] != "Normal"] + [("Normal", normal[-1][1], told)]
+
     def flush(self) -> bool:
         """Write the status if it changed and post the queued Events; True when written."""
         self.status["observedGeneration"] = self.generation
@@ -120,7 +132,7 @@ class StatusWriter:
             self.ctx.kube.patch_status(self.obj, patch)
             self.before = clone(self.status)
             written = True
-        for kind, reason, message in self._events:
+        for kind, reason, message in self._merged():
             self.ctx.kube.emit_event(self.obj, kind, reason, message)
         self._events.clear()
         return written

@@ -209,7 +209,7 @@ def reconcile_subscription(ctx: Context, namespace: str, name: str) -> float | N
         return None
     if sub["metadata"].get("deletionTimestamp"):
         return _terminate(ctx, sub)
-    w = StatusWriter(ctx, sub, CONDITIONS)
+    w = StatusWriter(ctx, sub, CONDITIONS, coalesce=True)
     try:
         SubscriptionSpec.model_validate(sub["spec"])
     except ValidationError as exc:
@@ -299,7 +299,13 @@ def _reconcile(ctx: Context, sub: dict[str, Any], w: StatusWriter) -> dict[str, 
     w.set(fulfilled, event=fulfilled.ok or fulfilled.reason not in ("InstanceNotReady", "Pending"))
     incidents = sum(len(open_incidents(ctx, ns, d["metadata"]["name"])) for d in live)
     _publish_service_status(
-        ctx, w, offer=offer, contract=contract, health=_health(ctx, ns, live), incidents=incidents
+        ctx,
+        w,
+        offer=offer,
+        contract=contract,
+        health=_health(ctx, ns, live),
+        incidents=incidents,
+        fulfilled=fulfilled.ok,
     )
     w.update(
         instance={"desired": members[0].name, "actual": members[0].name},
@@ -339,11 +345,13 @@ def _publish_service_status(
     contract: dict[str, Any],
     health: str | None,
     incidents: int,
+    fulfilled: bool,
 ) -> None:
     now = ctx.clock()
     previous = dict(w.status.get("serviceStatus") or {})
     history = previous.get("healthHistory") or []
-    if health:
+    if health and fulfilled:
+        # Samples start once the service is delivered: the rollout before counts for nothing.
         history = record_health_sample(history, health, now)
     notices = notifications(
         offer=offer,

@@ -67,9 +67,9 @@ def test_writes_per_subscription_stay_small() -> None:
     op.settle()
     writes = op.fake.writes_since(mark)
     # the instance (apply, 2 status), its actual instance (apply, 2 status), the ConfigMap and
-    # the Deployment, the subscription's status 3 times (contract, first health, Ready), and
-    # the offer's subscriber count
-    assert len(writes) == 12, writes
+    # the Deployment, the subscription's status twice (contract, Ready), and the offer's
+    # subscriber count
+    assert len(writes) == 11, writes
 
 
 def test_a_new_release_in_range_reaches_the_running_instance() -> None:
@@ -154,12 +154,16 @@ def test_deleting_a_subscription_decommissions_its_instance() -> None:
     assert op.fake.live("ServiceOffer", "web")["status"]["subscribers"] == 0
 
 
-def test_every_transition_has_an_event() -> None:
+def test_every_stage_that_completes_has_an_event_and_nothing_else_does() -> None:
     op = Operator()
     ordered(op)
     said = reasons(op.fake.events)
-    for reason in ("Planned", "AutomaticApproval", "Applied", "AllAvailable", "Subscribed"):
+    for reason in ("Planned", "Applied", "AllAvailable", "ObservedStable", "Subscribed"):
         assert reason in said, said
+    assert "AutomaticApproval" not in said, "an automatic approval is nobody's decision"
+    subscription = [e for e in op.fake.events if e["involvedObject"]["kind"] == "Subscription"]
+    assert len(subscription) == 2, "the stages of one pass are told in one Event"
+    assert "Selected" in subscription[0]["message"] and "Agreed" in subscription[0]["message"]
 
 
 def test_an_object_the_api_server_refuses_is_named_and_nothing_is_applied() -> None:

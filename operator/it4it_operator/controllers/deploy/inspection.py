@@ -146,7 +146,13 @@ def record_actual(
         reappliedFor=reapplied_for,
     )
     if seen.health in ("Healthy", "Suspended"):
-        w.set(Outcome.true("Ready", seen.health, f"Release {release} is {seen.health}."))
+        # Healthy is news when the instance recovers; on the first rollout the instance's
+        # own AllAvailable Event says it.
+        recovered = (w.condition("Ready") or {}).get("status") == "False"
+        w.set(
+            Outcome.true("Ready", seen.health, f"Release {release} is {seen.health}."),
+            event=recovered,
+        )
     else:
         unhealthy = [
             f"{o.name} ({o.message})" if o.message else o.name

@@ -152,15 +152,42 @@ def _remove(ctx: Context, dpi: dict[str, Any]) -> float | None:
     return None
 
 
+REFUSALS = ("ObjectRefused", "ObjectForbidden")
+REFUSAL_RETRY = 60.0
+"""Seconds before a plan the API server refused is tried again (someone may have fixed RBAC or
+an admission policy); a new spec or release is tried at once."""
+
+
 def _refused(p: Pass, exc: InvalidError | ForbiddenError) -> float | None:
-    """The API server refused an object of the plan: say which and why; nothing retried until
-    the spec or the release changes."""
+    """The API server refused an object of the plan: say which and why, and hold the plan
+    (nothing of it stays applied) until it changes or the retry is due."""
     detail = exc.fields() if isinstance(exc, InvalidError) else exc.message
-    reason = "ObjectRefused" if isinstance(exc, InvalidError) else "ObjectForbidden"
+    reason = REFUSALS[0] if isinstance(exc, InvalidError) else REFUSALS[1]
     message = f"The API server refused {exc.what}: {detail}"
     p.w.set(Outcome.false(FULFILLED, reason, message))
     p.not_ready(reason, message, "Refused", stalled=True)
-    return None
+    p.w.update(
+        lastFailure={
+            "release": p.spec.release.name,
+            "planHash": p.status.get("planHash"),
+            "reason": reason,
+            "message": message[:4096],
+            "at": _iso(p.ctx.clock()),
+        }
+    )
+    return REFUSAL_RETRY
+
+
+def _holding_refusal(p: Pass, plan_hash: str) -> float | None:
+    """Seconds left before a refused plan is tried again; None when it may be applied now."""
+    failure = p.status.get("lastFailure") or {}
+    if failure.get("planHash") != plan_hash or failure.get("reason") not in REFUSALS:
+        return None
+    left = (
+        REFUSAL_RETRY
+        - (p.ctx.clock() - (_parse(failure.get("at")) or p.ctx.clock())).total_seconds()
+    )
+    return left if left > 0 else None
 
 
 def _target(p: Pass) -> tuple[planning.PlannedRelease, bool] | None:
@@ -221,7 +248,8 @@ def _reconcile(p: Pass) -> float | None:
         return _roll_back_for(p, planned, asked)
     if not rolled_back:
         approved = planning.approval(p.ctx, p.dpi, p.spec, plan_hash)
-        p.w.set(approved)
+        # An automatic approval is nobody's decision: no Event for it.
+        p.w.set(approved, event=approved.reason != "AutomaticApproval")
         if not approved.ok:
             p.not_ready(approved.reason, approved.message, "AwaitingApproval")
             return None  # an Approval wakes it
@@ -236,6 +264,8 @@ def _reconcile(p: Pass) -> float | None:
                 p.w.set(Outcome.false(FULFILLED, "OutsideChangeWindow", window.message))
                 p.not_ready("OutsideChangeWindow", window.message, "WaitingForWindow")
                 return _until(p.ctx, window.next_open)
+        if (wait := _holding_refusal(p, plan_hash)) is not None:
+            return wait
         _fulfill(p, planned, rolled_back)
     actual = p.ctx.kube.get(
         API_VERSION, ACTUAL_KIND, p.dpi["metadata"]["name"], p.dpi["metadata"]["namespace"]
@@ -463,7 +493,9 @@ def _operate(
             health,
         )
         return None
-    p.w.set(Outcome.true(READY, "Running", f"Release {release} is running and healthy."))
+    p.w.set(
+        Outcome.true(READY, "Running", f"Release {release} is running and healthy."), event=False
+    )
     p.w.abnormal(STALLED, None)
     p.w.abnormal(RECONCILING, None)
     p.w.update(phase="Running")
