@@ -141,6 +141,45 @@ def _plugins(args: argparse.Namespace) -> int:
     return 0
 
 
+INCIDENT_COLUMNS = ("NAMESPACE", "NAME", "PRIORITY", "PHASE", "INSTANCE", "SYMPTOM", "ACTION")
+
+
+def _incidents(args: argparse.Namespace) -> int:
+    """Operate, for SREs: the incidents of a namespace (or all), most urgent first."""
+    import json
+
+    import yaml
+
+    from it4it_operator import API_VERSION
+    from it4it_operator.k8s import Kube
+
+    found = Kube.connect().list_objects(API_VERSION, "Incident", args.namespace)
+    if not args.all:
+        found = [i for i in found if (i.get("status") or {}).get("phase") != "Closed"]
+    found.sort(
+        key=lambda i: ((i.get("status") or {}).get("priority") or "P9", i["metadata"]["name"])
+    )
+    if args.output != "table":
+        print(json.dumps(found, indent=2) if args.output == "json" else yaml.safe_dump(found))
+        return 0
+    rows = [INCIDENT_COLUMNS] + [
+        (
+            i["metadata"]["namespace"],
+            i["metadata"]["name"],
+            str((i.get("status") or {}).get("priority") or "-"),
+            str((i.get("status") or {}).get("phase") or "-"),
+            str(i["spec"].get("instance")),
+            str((i.get("status") or {}).get("symptom") or "-"),
+            str((i.get("status") or {}).get("courseOfAction") or "-"),
+        )
+        for i in found
+    ]
+    widths = [max(len(r[c]) for r in rows) for c in range(len(INCIDENT_COLUMNS))]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="it4it", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -190,6 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
     cat.add_argument("--category", help="only offers of this category")
     cat.add_argument("-o", "--output", choices=["table", "json", "yaml"], default="table")
     cat.set_defaults(func=_catalog)
+
+    inc = sub.add_parser("incidents", help="incidents on the instances, most urgent first")
+    inc.add_argument("--namespace", "-n", help="one namespace (default: all)")
+    inc.add_argument("--all", action="store_true", help="closed ones too")
+    inc.add_argument("-o", "--output", choices=["table", "json", "yaml"], default="table")
+    inc.set_defaults(func=_incidents)
 
     plugins = sub.add_parser("plugins", help="list the automation plugins installed")
     plugins.set_defaults(func=_plugins)

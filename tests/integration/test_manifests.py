@@ -597,6 +597,9 @@ def test_roles_for_people(cluster: Any, crds: None, namespace: str) -> None:
             ("carl", "list", "serviceoffers.it4it.dev"): True,
             ("carl", "create", "approvals.it4it.dev"): False,
             ("carl", "update", "desiredproductinstances.it4it.dev"): False,
+            ("carl", "create", "incidents.it4it.dev"): True,
+            ("carl", "delete", "incidents.it4it.dev"): False,
+            ("jane", "create", "incidents.it4it.dev"): False,
             # it4it-viewer is aggregated into the built-in view role.
             ("vic", "list", "actualproductinstances.it4it.dev"): True,
             ("vic", "get", "incidents.it4it.dev"): True,

@@ -21,6 +21,7 @@ from it4it_operator.controllers.operate.detection import detect_issues
 from it4it_operator.controllers.operate.incidents import reconcile_incident
 from it4it_operator.controllers.queue import Key, WorkQueue
 from it4it_operator.controllers.watches import RECONCILED, dependents
+from it4it_operator.k8s.errors import NotFoundError
 from it4it_operator.k8s.store import Change
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,13 @@ class Manager:
             self.queue.add(key)
 
     def reconcile(self, key: Key) -> float | None:
-        return RECONCILERS[key.kind](self.ctx, key.namespace, key.name)
+        try:
+            return RECONCILERS[key.kind](self.ctx, key.namespace, key.name)
+        except NotFoundError as exc:
+            # Deleted between the cache read and the write: its deletion event reconciles
+            # whatever depends on it.
+            log.info("%s: %s is gone", key, exc.what)
+            return None
 
     def enqueue_all(self) -> int:
         """Queue every object that has a controller (start-up and the safety resync)."""

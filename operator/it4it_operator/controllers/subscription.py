@@ -350,8 +350,9 @@ def _publish_service_status(
     now = ctx.clock()
     previous = dict(w.status.get("serviceStatus") or {})
     history = previous.get("healthHistory") or []
-    if health and fulfilled:
-        # Samples start once the service is delivered: the rollout before counts for nothing.
+    if health and (fulfilled or history):
+        # Samples start once the service is first delivered: the rollout before counts for
+        # nothing, what happens after (a degradation, a rollback) counts.
         history = record_health_sample(history, health, now)
     notices = notifications(
         offer=offer,

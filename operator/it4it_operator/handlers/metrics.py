@@ -5,9 +5,13 @@ Served on --metrics-port (off when not given)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections import Counter as Counter_
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from it4it_operator.controllers.queue import Key, Reconcile
 
@@ -50,6 +54,61 @@ def track(depth: Callable[[], int], sizes: Callable[[], dict[str, int]]) -> None
 
 def _size_of(sizes: Callable[[], dict[str, int]], kind: str) -> Callable[[], float]:
     return lambda: float(sizes().get(kind, 0))
+
+
+RESOLVE_BUCKETS = (60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0)
+
+
+class IncidentCollector(Collector):
+    """Operate figures read from the incident cache when Prometheus scrapes: open incidents by
+    priority, remediation actions by course and result, and how long resolved ones took."""
+
+    def __init__(self, incidents: Callable[[], list[dict[str, Any]]]) -> None:
+        self.incidents = incidents
+
+    def collect(self) -> Iterator[GaugeMetricFamily | GaugeHistogramMetricFamily]:
+        found = self.incidents()
+        opened = GaugeMetricFamily(
+            "it4it_open_incidents", "Incidents not yet Resolved or Closed", labels=["priority"]
+        )
+        by_priority = Counter_(
+            (i.get("status") or {}).get("priority") or "None"
+            for i in found
+            if (i.get("status") or {}).get("phase") not in ("Resolved", "Closed")
+        )
+        for priority in ("P1", "P2", "P3", "P4"):
+            opened.add_metric([priority], by_priority.get(priority, 0))
+        yield opened
+        actions = GaugeMetricFamily(
+            "it4it_remediation_actions",
+            "Remediation actions recorded on the current incidents, by course and result",
+            labels=["action", "result"],
+        )
+        for (action, result), n in sorted(
+            Counter_(
+                (str(a.get("action")), str(a.get("result")))
+                for i in found
+                for a in (i.get("status") or {}).get("actions") or []
+            ).items()
+        ):
+            actions.add_metric([action, result], n)
+        yield actions
+        took = sorted(
+            float(t)
+            for i in found
+            if (t := (i.get("status") or {}).get("timeToResolveSeconds")) is not None
+        )
+        buckets = [(str(b), float(sum(1 for t in took if t <= b))) for b in RESOLVE_BUCKETS]
+        yield GaugeHistogramMetricFamily(
+            "it4it_incident_time_to_resolve_seconds",
+            "Time from detection to resolution of the resolved incidents",
+            buckets=[*buckets, ("+Inf", float(len(took)))],
+            gsum_value=sum(took),
+        )
+
+
+def track_incidents(incidents: Callable[[], list[dict[str, Any]]]) -> None:
+    REGISTRY.register(IncidentCollector(incidents))
 
 
 def serve(port: int, address: str = "0.0.0.0") -> None:

@@ -15,7 +15,7 @@ import kopf
 from it4it_operator.controllers.context import Context, Settings
 from it4it_operator.controllers.manager import Manager
 from it4it_operator.controllers.watches import watches
-from it4it_operator.handlers.metrics import measured, track
+from it4it_operator.handlers.metrics import measured, track, track_incidents
 from it4it_operator.k8s import Kube
 from it4it_operator.k8s.cache import Cache
 
@@ -37,6 +37,7 @@ def start(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: Any, **_: An
         raise kopf.PermanentError(f"the watch caches did not fill within {SYNC_TIMEOUT:.0f}s")
     logger.info("caches filled: %s", cache.sizes())
     track(manager.queue.pending, cache.sizes)
+    track_incidents(lambda: cache.store("Incident").select())
     manager.start()
     memo.manager = manager
 

@@ -33,6 +33,8 @@ from it4it_operator.controllers.deploy.labels import (
 from it4it_operator.controllers.deploy.planning import REQUESTED_BY
 from it4it_operator.controllers.operate import remediation
 from it4it_operator.controllers.status import RECONCILING, STALLED, StatusWriter, not_ready
+from it4it_operator.k8s.errors import ConflictError
+from it4it_operator.stages.operate.correlate import major_needed, parent_of, related
 from it4it_operator.stages.operate.diagnose import diagnose, matching_defects
 from it4it_operator.stages.operate.priority import impact_of, incident_priority
 from it4it_operator.stages.operate.resolve import DONE, ResolveState, next_step
@@ -140,10 +142,111 @@ def reconcile_incident(ctx: Context, namespace: str, name: str) -> float | None:
         p.w.flush()
         return None
     _detected(p)
-    _diagnosed(p)
-    delay = _resolve(p)
+    if (p.meta.get("labels") or {}).get(MAJOR_LABEL) == "true":
+        delay = _major(p)
+    else:
+        _correlated(p)
+        _diagnosed(p)
+        delay = _resolve(p)
     p.w.flush()
     return delay
+
+
+MAJOR_LABEL = "it4it.dev/major"
+
+
+def _peers(p: Pass) -> list[dict[str, Any]]:
+    """The open incidents of the same release (with the `release` correlate reads)."""
+    labels = p.meta.get("labels") or {}
+    release, where = labels.get("it4it.dev/release"), labels.get("it4it.dev/release-namespace")
+    if not release or not where:
+        return []
+    found = p.ctx.kube.by_index(INCIDENT_KIND, "ProductRelease", f"{where}/{release}")
+    return [
+        {**i, "release": release} for i in found if (i.get("status") or {}).get("phase") not in DONE
+    ]
+
+
+def _correlated(p: Pass) -> None:
+    """Remediate a major Event or Incident: related incidents on other instances of the
+    release, and one major incident as the parent once three or more instances are hit."""
+    peers = _peers(p)
+    if not peers:
+        return
+    me = next((i for i in peers if i["metadata"]["name"] == p.meta["name"]), None)
+    if me is None:
+        return
+    me = {**me, "status": p.status}
+    p.w.update(related=related(me, [i for i in peers if i is not me]) or None)
+    for group in major_needed(peers):
+        _raise_major(p, group)
+    if (parent := parent_of(me, peers)) is not None:
+        p.w.update(parent=parent.name)
+
+
+def _raise_major(p: Pass, group: Any) -> None:
+    first = group.members[0]
+    labels = {
+        k: v for k, v in (p.meta.get("labels") or {}).items() if k.startswith("it4it.dev/release")
+    }
+    body = {
+        "apiVersion": API_VERSION,
+        "kind": INCIDENT_KIND,
+        "metadata": {
+            "name": f"major-{group.release}-{group.symptom.lower()}"[:240]
+            + f"-{format_time(group.first_seen)[:10].replace('-', '')}",
+            "namespace": first.namespace,
+            "labels": {**labels, MAJOR_LABEL: "true", "it4it.dev/symptom": group.symptom},
+        },
+        "spec": {
+            "instance": group.instances[0][1],
+            "summary": f"{group.symptom} on {len(group.instances)} instances of "
+            f"release {group.release}",
+            "impact": "High",
+            "urgency": "High",
+            "source": "Detected",
+            "symptom": group.symptom,
+        },
+    }
+    try:
+        p.ctx.kube.create(body)
+    except ConflictError:
+        return
+
+
+def _major(p: Pass) -> float | None:
+    """A major incident is resolved once for all: when every incident it is the parent of is."""
+    members = [
+        i
+        for i in p.ctx.kube.by_index(INCIDENT_KIND, "ProductRelease", _release_key(p))
+        if (i.get("status") or {}).get("parent") == p.meta["name"]
+    ]
+    p.w.update(major=True, related=sorted(i["metadata"]["name"] for i in members) or None)
+    if members and all((i.get("status") or {}).get("phase") in DONE for i in members):
+        if p.status.get("phase") not in DONE:
+            detected = _time(p.status.get("detectedAt")) or p.now
+            p.w.update(
+                phase="Resolved",
+                resolvedAt=format_time(p.now),
+                timeToResolveSeconds=int((p.now - detected).total_seconds()),
+            )
+            p.log("Resolved", "Every related incident is resolved.")
+        message = "Every related incident is resolved."
+        p.w.set(Outcome.true("Resolved", "Verified", message))
+        p.w.set(Outcome.true("Ready", "Resolved", message), event=False)
+        p.w.abnormal(RECONCILING, None)
+        return None
+    p.w.update(phase="Resolving")
+    message = f"{len(members)} related incidents are being resolved."
+    p.w.set(Outcome.true("Diagnosed", "Correlated", message))
+    p.w.set(Outcome.false("Resolved", "Resolving", message), event=False)
+    not_ready(p.w, Outcome.false("Ready", "Resolving", message), "Resolving")
+    return None
+
+
+def _release_key(p: Pass) -> str:
+    labels = p.meta.get("labels") or {}
+    return f"{labels.get('it4it.dev/release-namespace')}/{labels.get('it4it.dev/release')}"
 
 
 def _detected(p: Pass) -> None:
