@@ -75,7 +75,8 @@ def detect_issues(ctx: Context, namespace: str, name: str) -> float | None:
         maintenance = None
     subscription = _subscription(ctx, dpi)
     service = ((subscription or {}).get("status") or {}).get("serviceStatus") or {}
-    sla = (((subscription or {}).get("status") or {}).get("contract") or {}).get("sla") or {}
+    contract = ((subscription or {}).get("status") or {}).get("contract") or {}
+    sla = contract.get("sla") or {} if _measured_long_enough(contract, now) else {}
     seen = detect(
         objects=(actual.get("status") or {}).get("resources") or [],
         pods=_pods(ctx, actual),
@@ -105,6 +106,19 @@ def detect_issues(ctx: Context, namespace: str, name: str) -> float | None:
     w.update(symptoms=list(observations.values()) or None, suppressed=suppressed or None)
     w.flush()
     return _until(ctx, seen.recheck_at, maintenance.recheck_at if maintenance else None)
+
+
+SLA_MEASURING_PERIOD = dt.timedelta(days=1)
+"""Availability over a shorter time says nothing about an SLA: a minute of a rollout in the
+first hour of a contract is not a breach of 99.5 %."""
+
+
+def _measured_long_enough(contract: dict[str, Any], now: dt.datetime) -> bool:
+    agreed = contract.get("agreedAt")
+    if not agreed:
+        return False
+    since = dt.datetime.fromisoformat(str(agreed).replace("Z", "+00:00"))
+    return now - since >= SLA_MEASURING_PERIOD
 
 
 def _symptom_of(incident: dict[str, Any]) -> str:

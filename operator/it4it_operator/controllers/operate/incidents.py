@@ -297,7 +297,8 @@ def _diagnosed(p: Pass) -> None:
     support = ((p.offer() or {}).get("spec") or {}).get("support")
     matching = matching_defects(p.status.get("symptom"), p.spec.symptoms, defects)
     helped = self_help(support, matching)
-    p.w.update(knowledge=helped.knowledge or None, workarounds=helped.workarounds or None)
+    workarounds = [f"{w['id']}: {w['workaround']}" for w in helped.workarounds]
+    p.w.update(knowledge=helped.knowledge or None, workarounds=workarounds or None)
     if p.status.get("courseOfAction"):
         return
     found = diagnose(p.status.get("symptom"), p.spec.symptoms, defects)
