@@ -532,6 +532,7 @@ OPERATOR_MAY = [
     ("list", "namespaces"),
     ("watch", "customresourcedefinitions.apiextensions.k8s.io"),
     ("patch", "clusterkopfpeerings.kopf.dev"),
+    ("update", "leases.coordination.k8s.io/it4it-operator", "-n", "it4it-system"),
 ]
 OPERATOR_MAY_NOT = [
     ("create", "clusterroles.rbac.authorization.k8s.io"),
@@ -557,6 +558,7 @@ OPERATOR_MAY_NOT = [
     ("delete", "productreleases.it4it.dev", "-n", "any-team"),
     ("create", "clusterkopfpeerings.kopf.dev"),
     ("create", "leases.coordination.k8s.io", "-n", "any-team"),
+    ("update", "leases.coordination.k8s.io/someone-else", "-n", "it4it-system"),
 ]
 
 

@@ -45,6 +45,27 @@ def failing(name: str, version: str, seconds: int, **spec: Any) -> dict[str, Any
     return body
 
 
+def shopfront(
+    cluster: Any,
+    operator: OperatorProcess,
+    namespace: str,
+    released: dict[str, Any],
+    operate: dict[str, Any],
+) -> None:
+    """Instance shopfront of `released`, deployed directly with `operate`, Ready."""
+    apply(cluster, released, namespace=namespace)
+    body = instance("shopfront", str(released["metadata"]["name"]), namespace)
+    body["spec"]["operate"] = operate
+    apply(cluster, body, namespace=namespace)
+    eventually(
+        lambda: (
+            condition(get(cluster, "dpi", "shopfront", namespace), "Ready").get("status") == "True"
+        ),
+        what="Ready",
+        operator=operator,
+    )
+
+
 def incidents(cluster: Any, namespace: str) -> list[dict[str, Any]]:
     return items(cluster, "incidents", namespace)
 
@@ -164,17 +185,7 @@ def test_pods_failing_after_hand_over_are_one_incident_resolved_by_rolling_back(
 def test_a_deployment_scaled_to_zero_by_hand_is_reapplied_through_an_incident(
     cluster: Any, operator: OperatorProcess, namespace: str
 ) -> None:
-    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
-    body = instance("shopfront", "guestbook-1-0-0", namespace)
-    body["spec"]["operate"] = FAST
-    apply(cluster, body, namespace=namespace)
-    eventually(
-        lambda: (
-            condition(get(cluster, "dpi", "shopfront", namespace), "Ready").get("status") == "True"
-        ),
-        what="Ready",
-        operator=operator,
-    )
+    shopfront(cluster, operator, namespace, release("guestbook-1-0-0", "1.0.0"), FAST)
     cluster.kubectl("scale", "deployment", "shopfront-web", "--replicas=0", "-n", namespace)
     incident = one_incident(cluster, namespace, operator, symptom="Drifted")
     done = resolved(cluster, namespace, incident["metadata"]["name"], operator)
@@ -215,18 +226,9 @@ def test_the_same_fault_on_three_instances_is_one_major_incident(
 def test_a_maintenance_window_suppresses_detection_and_counts_it(
     cluster: Any, operator: OperatorProcess, namespace: str
 ) -> None:
-    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
-    body = instance("shopfront", "guestbook-1-0-0", namespace)
     window = {"days": [], "start": "00:00", "end": "23:59", "timeZone": "UTC"}
-    body["spec"]["operate"] = {**FAST, "maintenance": [window]}
-    apply(cluster, body, namespace=namespace)
-    eventually(
-        lambda: (
-            condition(get(cluster, "dpi", "shopfront", namespace), "Ready").get("status") == "True"
-        ),
-        what="Ready",
-        operator=operator,
-    )
+    operate = {**FAST, "maintenance": [window]}
+    shopfront(cluster, operator, namespace, release("guestbook-1-0-0", "1.0.0"), operate)
     cluster.kubectl("scale", "deployment", "shopfront-web", "--replicas=0", "-n", namespace)
 
     def counted() -> bool:
@@ -357,17 +359,7 @@ def test_a_playbook_runs_and_a_remedy_that_does_not_help_escalates(
     body = release("guestbook-1-0-0", "1.0.0")
     body["spec"]["knownDefects"] = [defect]
     body["spec"]["runbooks"] = [{"name": "look", "playbook": PLAYBOOK, "timeoutSeconds": 60}]
-    apply(cluster, body, namespace=namespace)
-    dpi = instance("shopfront", "guestbook-1-0-0", namespace)
-    dpi["spec"]["operate"] = {**FAST, "maxAttempts": 1}
-    apply(cluster, dpi, namespace=namespace)
-    eventually(
-        lambda: (
-            condition(get(cluster, "dpi", "shopfront", namespace), "Ready").get("status") == "True"
-        ),
-        what="Ready",
-        operator=operator,
-    )
+    shopfront(cluster, operator, namespace, body, {**FAST, "maxAttempts": 1})
     cluster.kubectl("scale", "deployment", "shopfront-web", "--replicas=0", "-n", namespace)
     incident = one_incident(cluster, namespace, operator, symptom="Drifted")
     name = incident["metadata"]["name"]
@@ -394,17 +386,7 @@ def test_a_playbook_runs_and_a_remedy_that_does_not_help_escalates(
 def test_a_restart_mid_remediation_runs_no_action_twice(
     cluster: Any, operator: OperatorProcess, namespace: str
 ) -> None:
-    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
-    body = instance("shopfront", "guestbook-1-0-0", namespace)
-    body["spec"]["operate"] = FAST
-    apply(cluster, body, namespace=namespace)
-    eventually(
-        lambda: (
-            condition(get(cluster, "dpi", "shopfront", namespace), "Ready").get("status") == "True"
-        ),
-        what="Ready",
-        operator=operator,
-    )
+    shopfront(cluster, operator, namespace, release("guestbook-1-0-0", "1.0.0"), FAST)
     cluster.kubectl("scale", "deployment", "shopfront-web", "--replicas=0", "-n", namespace)
     incident = one_incident(cluster, namespace, operator, symptom="Drifted")
     operator.kill()

@@ -29,7 +29,8 @@ def run_operator(
     for noisy in ("kubernetes", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if peering:
-        log.warning("--peering %s: several replicas are not supported yet; run one", peering)
+        # Several replicas: leader election on a Lease of that name (kopf's peering is not used).
+        os.environ["IT4IT_LEADER_ELECTION"] = peering
     if metrics:
         serve(metrics[1], metrics[0])
     if namespace:

@@ -149,3 +149,19 @@ def test_a_restart_in_the_middle_of_a_remediation_runs_no_action_twice() -> None
     [incident] = incidents(again)
     assert len(incident["status"]["actions"]) == 1
     assert len(incidents(again)) == 1
+
+
+def test_a_scale_request_adds_one_replica_within_the_release_bounds() -> None:
+    op = Operator()
+    deployed(op)
+    for attempt in range(1, 7):
+        op.fake.edit(
+            "DesiredProductInstance",
+            "direct",
+            SHOP,
+            metadata={"annotations": {"it4it.dev/scale": f"inc/{attempt}"}},
+        )
+        op.settle()
+    # replicas default 1, the release's schema allows at most 5
+    assert op.fake.live("Deployment", "direct", SHOP)["spec"]["replicas"] == 5
+    assert op.fake.live("DesiredProductInstance", "direct", SHOP)["status"]["scaledFor"] == "inc/6"

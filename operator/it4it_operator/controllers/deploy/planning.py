@@ -71,13 +71,33 @@ def _release_problem(release: dict[str, Any] | None, target: Target) -> Outcome 
     return None
 
 
-def plan_target(ctx: Context, dpi: dict[str, Any], target: Target) -> PlannedRelease | Outcome:
+def with_extra_replicas(
+    parameters: dict[str, Any], schema: dict[str, Any] | None, extra: int
+) -> dict[str, Any]:
+    """`parameters` with `extra` replicas added by Operate's Scale course of action, capped at
+    the release schema's maximum; unchanged when the release has no integer `replicas`."""
+    prop = ((schema or {}).get("properties") or {}).get("replicas") or {}
+    if not extra or prop.get("type") != "integer":
+        return parameters
+    base = int(parameters.get("replicas", prop.get("default", 1)))
+    wanted = base + extra
+    if prop.get("maximum") is not None:
+        wanted = min(wanted, int(prop["maximum"]))
+    return {**parameters, "replicas": wanted}
+
+
+def plan_target(
+    ctx: Context, dpi: dict[str, Any], target: Target, *, extra_replicas: int = 0
+) -> PlannedRelease | Outcome:
     """The plan for `target`, or the Planned=False outcome that says why there is none."""
     release = ctx.kube.get(API_VERSION, RELEASE_KIND, target.release_name, target.release_namespace)
     problem = _release_problem(release, target)
     if problem is not None or release is None:
         return problem or Outcome.false(PLANNED, "ReleaseNotFound", "release missing")
     spec, meta = release["spec"], dpi["metadata"]
+    if extra_replicas:
+        scaled = with_extra_replicas(target.parameters, spec.get("parameters"), extra_replicas)
+        target = Target(target.release_namespace, target.release_name, scaled)
     renderer = ctx.plugins.renderer(INLINE_RENDERER)
     images = RenderContext.images_of(spec)
 

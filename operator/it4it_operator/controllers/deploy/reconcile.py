@@ -37,6 +37,8 @@ from it4it_operator.stages.outcome import Outcome
 log = logging.getLogger(__name__)
 REAPPLY_ANNOTATION = "it4it.dev/reapply"
 """On the ActualProductInstance: Operate asks for the planned objects to be applied again."""
+SCALE_ANNOTATION = "it4it.dev/scale"
+"""On the DesiredProductInstance: Operate asks for one replica more."""
 ROLLBACK_ANNOTATION = "it4it.dev/rollback"
 """On the DesiredProductInstance: Operate asks for a rollback to the good release before."""
 
@@ -192,7 +194,13 @@ def _holding_refusal(p: Pass, plan_hash: str) -> float | None:
 
 def _target(p: Pass) -> tuple[planning.PlannedRelease, bool] | None:
     """The plan to run: the spec's, or after its failure the last known good (rolled back)."""
-    planned = planning.plan_target(p.ctx, p.dpi, planning.spec_target(p.dpi))
+    _take_scale_request(p)
+    planned = planning.plan_target(
+        p.ctx,
+        p.dpi,
+        planning.spec_target(p.dpi),
+        extra_replicas=int(p.status.get("extraReplicas") or 0),
+    )
     if isinstance(planned, Outcome):
         p.w.set(planned)
         # A release not there yet may still arrive (GitOps syncs in any order): keep trying.
@@ -271,6 +279,16 @@ def _reconcile(p: Pass) -> float | None:
         API_VERSION, ACTUAL_KIND, p.dpi["metadata"]["name"], p.dpi["metadata"]["namespace"]
     ) or fulfillment.ensure_actual(p.ctx, p.dpi)
     return _validate_and_observe(p, planned, actual, rolled_back)
+
+
+def _take_scale_request(p: Pass) -> None:
+    """Operate's Scale course of action (annotation it4it.dev/scale, one request per attempt):
+    one replica more, planned, approved by policy and rolled out like any change."""
+    asked = (p.dpi["metadata"].get("annotations") or {}).get(SCALE_ANNOTATION)
+    if asked and asked != p.status.get("scaledFor"):
+        extra = int(p.status.get("extraReplicas") or 0) + 1
+        p.w.update(scaledFor=asked, extraReplicas=extra)
+        p.w.event("Normal", "ScaledUp", f"{asked} asked for one replica more ({extra} added).")
 
 
 def _rollback_asked(p: Pass) -> str | None:
