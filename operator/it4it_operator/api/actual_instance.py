@@ -127,6 +127,10 @@ class ActualProductInstanceStatus(StatusBase):
     open_incidents: int | None = Field(
         default=None, ge=0, description="Incidents on this instance not yet Resolved or Closed."
     )
+    maintenance_notice: datetime | None = Field(
+        default=None,
+        description="Start of the next maintenance window the subscribers were told about.",
+    )
     reapplied_for: Word | None = Field(
         default=None,
         description="The last Reapply request (annotation it4it.dev/reapply, incident/attempt) "

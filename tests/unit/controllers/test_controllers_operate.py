@@ -165,3 +165,23 @@ def test_a_scale_request_adds_one_replica_within_the_release_bounds() -> None:
     # replicas default 1, the release's schema allows at most 5
     assert op.fake.live("Deployment", "direct", SHOP)["spec"]["replicas"] == 5
     assert op.fake.live("DesiredProductInstance", "direct", SHOP)["status"]["scaledFor"] == "inc/6"
+
+
+def test_subscribers_are_told_once_before_a_maintenance_window() -> None:
+    from support.world import offer, subscription
+
+    op = Operator()
+    soon = (op.now + dt.timedelta(minutes=30)).strftime("%H:%M")
+    end = (op.now + dt.timedelta(minutes=90)).strftime("%H:%M")
+    body = offer()
+    body["spec"]["operate"] = {
+        "maintenance": [{"days": [], "start": soon, "end": end, "timeZone": "UTC"}],
+        "noticeSeconds": 3600,
+    }
+    op.apply(namespace(TEAM), namespace(SHOP), release(), body, subscription())
+    op.settle()
+    roll_out(op.fake)
+    op.settle()
+    op.resync()
+    told = [e for e in op.fake.events if e["reason"] == "MaintenanceScheduled"]
+    assert len(told) == 1 and told[0]["involvedObject"]["kind"] == "Subscription"

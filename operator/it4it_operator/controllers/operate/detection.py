@@ -30,7 +30,7 @@ from it4it_operator.controllers.deploy.labels import (
     SUBSCRIPTION_LABEL,
     owner_reference,
 )
-from it4it_operator.controllers.operate.incidents import INCIDENT_KIND, open_incidents
+from it4it_operator.controllers.operate.incidents import INCIDENT_KIND, notify, open_incidents
 from it4it_operator.controllers.status import StatusWriter
 from it4it_operator.controllers.watches import RELEASE_NAMESPACE_LABEL
 from it4it_operator.k8s.errors import ConflictError
@@ -68,8 +68,16 @@ def detect_issues(ctx: Context, namespace: str, name: str) -> float | None:
     now = ctx.clock()
     operate = spec.operate
     windows = [w.model_dump(by_alias=True) for w in operate.maintenance]
+    notified = (actual.get("status") or {}).get("maintenanceNotice")
     try:
-        maintenance = maintenance_state(windows, now, operate.notice_seconds)
+        maintenance = maintenance_state(
+            windows,
+            now,
+            operate.notice_seconds,
+            notified_for=dt.datetime.fromisoformat(notified.replace("Z", "+00:00"))
+            if notified
+            else None,
+        )
     except WindowError as exc:
         log.warning("maintenance windows of %s/%s: %s", namespace, name, exc)
         maintenance = None
@@ -104,6 +112,18 @@ def detect_issues(ctx: Context, namespace: str, name: str) -> float | None:
             continue
         _raise_incident(ctx, actual, dpi, subscription, breach)
     w.update(symptoms=list(observations.values()) or None, suppressed=suppressed or None)
+    if maintenance is not None and maintenance.notice_due and maintenance.next_start:
+        # Publish Service Status: subscribers hear of maintenance before it starts.
+        start = maintenance.next_start.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if subscription is not None:
+            notify(
+                ctx,
+                subscription,
+                "MaintenanceScheduled",
+                f"{maintenance.message} Instance {name} is maintained from {start}.",
+                "Normal",
+            )
+        w.update(maintenanceNotice=start)
     w.flush()
     return _until(ctx, seen.recheck_at, maintenance.recheck_at if maintenance else None)
 

@@ -34,6 +34,7 @@ from it4it_operator.controllers.deploy.planning import REQUESTED_BY
 from it4it_operator.controllers.operate import remediation
 from it4it_operator.controllers.status import RECONCILING, STALLED, StatusWriter, not_ready
 from it4it_operator.k8s.errors import ConflictError
+from it4it_operator.plugins.interfaces import Notification
 from it4it_operator.stages.operate.correlate import major_needed, parent_of, related
 from it4it_operator.stages.operate.diagnose import diagnose, matching_defects
 from it4it_operator.stages.operate.priority import impact_of, incident_priority
@@ -115,7 +116,23 @@ class Pass:
     def tell_consumer(self, kind: str, reason: str, message: str) -> None:
         """Publish Service Status: the consumer hears of incidents on their service."""
         if (sub := self.subscription()) is not None:
-            self.ctx.kube.emit_event(sub, kind, reason, message)
+            notify(self.ctx, sub, reason, message, kind)
+
+
+def notify(ctx: Context, regarding: dict[str, Any], reason: str, message: str, kind: str) -> None:
+    """Tell people through every notifier plugin; what a plugin hands back as an Event (the
+    built-in Kubernetes Events notifier) is posted on `regarding`."""
+    note = Notification(reason, message, "Warning" if kind == "Warning" else "Normal", regarding)
+    for notifier in ctx.plugins.notifiers.values():
+        try:
+            told = notifier.notify(note)
+        except Exception:  # a notifier's failure must not stop the resolution
+            log.exception("notifier %s failed", notifier.name)
+            continue
+        if told:
+            ctx.kube.emit_event(
+                regarding, str(told["type"]), str(told["reason"]), str(told["message"])
+            )
 
 
 def reconcile_incident(ctx: Context, namespace: str, name: str) -> float | None:
@@ -379,10 +396,13 @@ def _resolve(p: Pass) -> float | None:
     if step.kind == "Escalate":
         if status.get("phase") != "Escalated" or not p.w.condition(STALLED):
             p.log("Escalated", step.message)
-            p.w.event(
-                "Warning",
+            group = status.get("resolverGroup")
+            notify(
+                p.ctx,
+                p.incident,
                 "Escalated",
-                f"{step.message} Resolver group: {status.get('resolverGroup')}.",
+                f"{step.message} Resolver group: {group}.",
+                "Warning",
             )
         p.w.set(Outcome.false("Resolved", "Escalated", step.message))
         not_ready(p.w, Outcome.false("Ready", "Escalated", step.message), "Escalated", stalled=True)
