@@ -42,15 +42,36 @@ def _verdict(approval: dict[str, Any], dpi: dict[str, Any] | None) -> Outcome:
     return Outcome.true("Ready", "Counted", f"Approves the current plan of {name}.")
 
 
+def _incident_verdict(approval: dict[str, Any], incident: dict[str, Any] | None) -> Outcome:
+    """An Approval of an incident's course of action (Operate, Manual remediation)."""
+    name = approval["spec"]["incident"]
+    if incident is None:
+        return Outcome.false("Ready", "IncidentNotFound", f"Incident {name} does not exist.")
+    reporter = (incident["metadata"].get("annotations") or {}).get(REQUESTED_BY)
+    if reporter and reporter == approval["spec"].get("approver"):
+        return Outcome.false(
+            "Ready",
+            "SelfApprovalRefused",
+            f"{reporter} reported incident {name} and cannot approve its remedy.",
+        )
+    action = (incident.get("status") or {}).get("courseOfAction") or "its course of action"
+    return Outcome.true("Ready", "Counted", f"Approves {action} for incident {name}.")
+
+
 def record_approval(ctx: Context, namespace: str, name: str) -> None:
     approval = ctx.kube.get(API_VERSION, "Approval", name, namespace)
     if approval is None:
         return None
-    dpi = ctx.kube.get(
-        API_VERSION, DPI_KIND, approval["spec"].get("desiredInstance", ""), namespace
-    )
     w = StatusWriter(ctx, approval, ("Ready",))
-    verdict = _verdict(approval, dpi)
+    if incident := approval["spec"].get("incident"):
+        verdict = _incident_verdict(
+            approval, ctx.kube.get(API_VERSION, "Incident", incident, namespace)
+        )
+    else:
+        dpi = ctx.kube.get(
+            API_VERSION, DPI_KIND, approval["spec"].get("desiredInstance", ""), namespace
+        )
+        verdict = _verdict(approval, dpi)
     w.set(verdict)
     w.update(phase="Counted" if verdict.ok else verdict.reason)
     w.flush()

@@ -185,3 +185,27 @@ def test_subscribers_are_told_once_before_a_maintenance_window() -> None:
     op.resync()
     told = [e for e in op.fake.events if e["reason"] == "MaintenanceScheduled"]
     assert len(told) == 1 and told[0]["involvedObject"]["kind"] == "Subscription"
+
+
+def test_manual_remediation_waits_for_an_approval_naming_the_incident() -> None:
+    op = Operator()
+    deployed(op, remediation="Manual")
+    op.fake.edit("Deployment", "direct", SHOP, spec={"replicas": 0})
+    op.settle()
+    [incident] = incidents(op)
+    assert incident["status"]["phase"] == "AwaitingApproval"
+    assert "actions" not in incident["status"]
+    assert op.fake.live("Deployment", "direct", SHOP)["spec"]["replicas"] == 0, "nothing ran"
+    op.apply(
+        {
+            "apiVersion": "it4it.dev/v1alpha1",
+            "kind": "Approval",
+            "metadata": {"name": "go", "namespace": SHOP},
+            "spec": {"incident": incident["metadata"]["name"], "approver": "olga"},
+        }
+    )
+    op.settle()
+    incident = op.fake.live(INC, incident["metadata"]["name"], SHOP)
+    assert [a["action"] for a in incident["status"]["actions"]] == ["Reapply"]
+    assert op.fake.live("Deployment", "direct", SHOP)["spec"]["replicas"] == 1
+    assert condition(op.fake.live("Approval", "go", SHOP), "Ready")["reason"] == "Counted"
