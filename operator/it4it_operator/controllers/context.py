@@ -32,8 +32,10 @@ class Settings:
     resync_seconds: float = 600.0
     """The safety resync: every object is reconciled again this often (it writes nothing when
     nothing changed); everything else is driven by changes and scheduled moments."""
-    workers: int = 4
-    """Reconciles running at once (threads: they mostly wait on the API server)."""
+    workers: int = 16
+    """Reconciles running at once (threads: they mostly wait on the API server). Measured with
+    `make bench` at N=1000: 4 workers left a subscription 178 s (p50) from creation to Ready,
+    16 workers 6 s, at the same memory."""
     validate_timeout: float = 300.0
     watch_namespace: str | None = None
     """The one namespace whose workloads the operator may see (`it4it run --namespace`)."""
@@ -44,7 +46,7 @@ class Settings:
         kinds = os.environ.get("IT4IT_ALLOWED_KINDS")
         return cls(
             resync_seconds=float(os.environ.get("IT4IT_RESYNC_SECONDS", "600")),
-            workers=int(os.environ.get("IT4IT_WORKERS", "4")),
+            workers=int(os.environ.get("IT4IT_WORKERS", "16")),
             validate_timeout=float(os.environ.get("IT4IT_VALIDATE_TIMEOUT", "300")),
             watch_namespace=os.environ.get("IT4IT_WATCH_NAMESPACE") or None,
             allowed_kinds=parse_allowed_kinds(kinds) if kinds else DEFAULT_ALLOWED_KINDS,
