@@ -42,7 +42,9 @@ def reconcile_release(ctx: Context, namespace: str, name: str) -> None:
         w.set(Outcome.false("Accepted", "NotAccepted", message))
         w.set(Outcome.false("Ready", "NotAccepted", message), event=False)
         w.update(phase="Pending")
-    incidents = ctx.kube.by_index("Incident", "ProductRelease", f"{namespace}/{name}")
+    incidents = ctx.kube.by_index(
+        "Incident", "ProductRelease", f"{namespace}/{release['metadata']['name']}"
+    )
     w.update(operations=problem_feedback(incidents, spec.get("knownDefects") or []))
     w.flush()
     return None

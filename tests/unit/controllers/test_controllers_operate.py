@@ -209,3 +209,21 @@ def test_manual_remediation_waits_for_an_approval_naming_the_incident() -> None:
     assert [a["action"] for a in incident["status"]["actions"]] == ["Reapply"]
     assert op.fake.live("Deployment", "direct", SHOP)["spec"]["replicas"] == 1
     assert condition(op.fake.live("Approval", "go", SHOP), "Ready")["reason"] == "Counted"
+
+
+def test_the_release_hears_of_incidents_per_known_defect() -> None:
+    op = Operator()
+    body = release("1.0.0")
+    body["spec"]["knownDefects"] = [
+        {"id": "W-1", "summary": "replicas reset", "symptoms": ["Drifted"], "workaround": "reapply"}
+    ]
+    op.apply(namespace(TEAM), namespace(SHOP), body, instance())
+    op.settle()
+    roll_out(op.fake)
+    op.settle()
+    op.fake.edit("Deployment", "direct", SHOP, spec={"replicas": 0})
+    op.settle()
+    operations = op.fake.live("ProductRelease", "web-1.0.0", TEAM)["status"]["operations"]
+    assert operations["incidents"] == 1
+    assert operations["byKnownDefect"] == {"W-1": 1}
+    assert operations["unexplainedSymptoms"] == []
