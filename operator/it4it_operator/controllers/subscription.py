@@ -29,7 +29,7 @@ from it4it_operator.controllers.deploy.labels import (
 )
 from it4it_operator.controllers.operate.incidents import open_incidents
 from it4it_operator.controllers.service_offer import OFFER_KIND
-from it4it_operator.controllers.status import RECONCILING, STALLED, StatusWriter
+from it4it_operator.controllers.status import RECONCILING, STALLED, StatusWriter, not_ready
 from it4it_operator.stages.consume.agree import agree, contract_after_terms_change
 from it4it_operator.stages.consume.select import select_offer
 from it4it_operator.stages.consume.service_status import (
@@ -61,10 +61,7 @@ class Member:
 
 
 def _refuse(w: StatusWriter, outcome: Outcome, phase: str, *, stalled: bool = True) -> None:
-    w.set(Outcome.false("Ready", outcome.reason, outcome.message), event=False)
-    w.abnormal(STALLED, outcome.reason if stalled else None, outcome.message)
-    w.abnormal(RECONCILING, None if stalled else outcome.reason, outcome.message)
-    w.update(phase=phase)
+    not_ready(w, outcome, phase, stalled=stalled)
 
 
 def _members(ctx: Context, sub: dict[str, Any], offer: dict[str, Any]) -> list[Member]:
