@@ -302,7 +302,6 @@ def _reconcile(ctx: Context, sub: dict[str, Any], w: StatusWriter) -> dict[str, 
         contract=contract,
         health=_health(ctx, ns, live),
         incidents=incidents,
-        fulfilled=fulfilled.ok,
     )
     w.update(
         instance={"desired": members[0].name, "actual": members[0].name},
@@ -342,14 +341,13 @@ def _publish_service_status(
     contract: dict[str, Any],
     health: str | None,
     incidents: int,
-    fulfilled: bool,
 ) -> None:
     now = ctx.clock()
     previous = dict(w.status.get("serviceStatus") or {})
     history = previous.get("healthHistory") or []
-    if health and (fulfilled or history):
-        # Samples start once the service is first delivered: the rollout before counts for
-        # nothing, what happens after (a degradation, a rollback) counts.
+    if health and (history or health != "Progressing"):
+        # Samples start once the service has shown a verdict: the first rollout is not
+        # measured (nor written), a degradation or a rollback after it is.
         history = record_health_sample(history, health, now)
     notices = notifications(
         offer=offer,
