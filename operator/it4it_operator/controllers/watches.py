@@ -244,6 +244,8 @@ def _of_incident(
         return
     instance = str(_spec(either).get("instance"))
     yield Key(ACTUAL, _ns(either), instance)  # its count of open incidents
+    if parent := _status(either, "parent"):
+        yield Key(INCIDENT, _ns(either), str(parent))  # a major incident follows its members
     yield from _subscription_of(cache, _ns(either), instance)
     for value in _incident_release(either):
         namespace, name = value.split("/", 1)

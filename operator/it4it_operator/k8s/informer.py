@@ -23,6 +23,10 @@ from it4it_operator.k8s.store import Change, Obj, Store
 log = logging.getLogger(__name__)
 
 PAGE = 500
+STALL_SECONDS = 75.0
+"""A watch that sends nothing for this long is taken as cut without a close and resumed: the
+API server sends a bookmark about every minute on a quiet watch, so a healthy one never waits
+that long (and resuming from the last version costs one request, no relist)."""
 OnChange = Callable[[str, Change], None]
 """(kind, (old, new)) for every change the informer saw."""
 
@@ -114,7 +118,8 @@ class Informer:
             ("resourceVersion", version),
             ("timeoutSeconds", seconds),
         ]
-        for event in self.http.stream(self.collection, query=query, read_timeout=seconds + 30):
+        read_timeout = min(seconds + 30, STALL_SECONDS)
+        for event in self.http.stream(self.collection, query=query, read_timeout=read_timeout):
             kind, obj = event.get("type"), event.get("object") or {}
             if kind == "ERROR":
                 code = int(obj.get("code") or 410)
