@@ -29,13 +29,17 @@ WATCHES = frozenset({"watch"})
 _STAGE_RANK = {"RequestReceived": 0, "ResponseStarted": 1, "ResponseComplete": 2, "Panic": 2}
 
 
-def policy(user: str = OPERATOR_USER) -> dict[str, Any]:
-    """The audit policy: every request of `user` at level Metadata, nobody else's."""
+def policy(*users: str) -> dict[str, Any]:
+    """The audit policy: every request of `users` (default: the operator's) at level Metadata,
+    nobody else's."""
     return {
         "apiVersion": "audit.k8s.io/v1",
         "kind": "Policy",
         "omitStages": ["RequestReceived"],
-        "rules": [{"level": "Metadata", "users": [user]}, {"level": "None"}],
+        "rules": [
+            {"level": "Metadata", "users": list(users or (OPERATOR_USER,))},
+            {"level": "None"},
+        ],
     }
 
 

@@ -103,6 +103,8 @@ class LocalCluster:
     directory: Path
     nodes: int = field(default_factory=_default_nodes)
     pods_per_node: int = field(default_factory=_default_pods_per_node)
+    audited_users: tuple[str, ...] = (audit.OPERATOR_USER,)
+    """Whose requests the API server's audit log records (written when it starts)."""
     ports: dict[str, int] = field(default_factory=dict)
     pids: dict[str, int] = field(default_factory=dict)
 
@@ -291,7 +293,7 @@ class LocalCluster:
 
     def _start_apiserver(self) -> None:
         p = self._pki
-        self._audit_policy.write_text(json.dumps(audit.policy(), indent=2))
+        self._audit_policy.write_text(json.dumps(audit.policy(*self.audited_users), indent=2))
         self._spawn(
             "kube-apiserver",
             [
