@@ -10,7 +10,7 @@ CLUSTER_DIR ?= .cluster
 PYTEST_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv binaries lint unit integration test run bench cluster-up cluster-down cluster-status crds clean
+.PHONY: help venv binaries lint unit integration faults faults-short test run bench cluster-up cluster-down cluster-status crds clean
 
 help:
 	@echo "make run           run the operator on the local control plane (or \$$KUBECONFIG)"
@@ -19,6 +19,8 @@ help:
 	@echo "make cluster-down  stop it"
 	@echo "make crds          regenerate crds/ from the API models"
 	@echo "make bench         the controller-core benchmark (N=1000; make bench N=200, make bench-10k)"
+	@echo "make faults        the fault suite (200 subscriptions, 100 kills; SEED=n repeats a run)"
+	@echo "make faults-short  its short version (not yet part of make test)"
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +44,17 @@ unit: venv
 
 integration: binaries
 	$(BIN)/pytest tests/integration -q -m cluster $(PYTEST_ARGS)
+
+# The fault suite (tests/faults/): the operator through kills, API server and etcd restarts, cut
+# and dropped connections, deletion while down, conflicting writers and bad input, on a fresh
+# control plane; prints one table, fails on any invariant violation or lost change.
+SEED ?=
+faults: binaries
+	PYTHONPATH=tests $(BIN)/python -m faults.run --subscriptions 200 --kills 100 \
+		$(if $(SEED),--seed $(SEED)) $(FAULTS_ARGS)
+
+faults-short: binaries
+	$(if $(SEED),IT4IT_FAULTS_SEED=$(SEED)) $(BIN)/pytest tests/faults -q $(PYTEST_ARGS)
 
 test: lint unit integration
 
