@@ -43,6 +43,7 @@ import yaml
 from core_report import Audited, Idle, Phase, Results, Subscribed, Waited, standing_notes, table
 
 from it4it_operator.devcluster import LocalCluster, tools
+from it4it_operator.devcluster import workload as devworkload
 from it4it_operator.devcluster.operator import OperatorProcess, install_crds
 
 DIRECT_NS, RELEASE_NS, SUBS_NS = "bench-direct", "bench-release", "bench-subs"
@@ -59,95 +60,23 @@ PODS_PER_NODE = 1000
 
 
 # -- documents ----------------------------------------------------------------------------------
-def workload(name: str) -> list[dict[str, Any]]:
-    """The objects of one instance, as the release below renders them for instance `name`."""
-    labels = {"app": name}
-    return [
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": name},
-            "data": {"k": "v"},
-        },
-        {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": {"name": name},
-            "spec": {
-                "replicas": 1,
-                "selector": {"matchLabels": labels},
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": {"containers": [{"name": "web", "image": f"example.com/web@{DIGEST}"}]},
-                },
-            },
-        },
-    ]
+workload = devworkload.objects
+"""The objects of one instance, as the release renders them for instance `name`."""
 
 
 def release() -> dict[str, Any]:
-    cm, deploy = workload("$(instance.name)")
-    deploy["spec"]["replicas"] = "$(params.replicas)"
-    deploy["spec"]["template"]["spec"]["containers"][0]["image"] = "$(images.web)"
-    return {
-        "apiVersion": "it4it.dev/v1alpha1",
-        "kind": "ProductRelease",
-        "metadata": {"name": "web-1-0-0", "namespace": RELEASE_NS},
-        "spec": {
-            "product": "web",
-            "version": "1.0.0",
-            "buildPackage": {"images": [{"name": "web", "image": f"example.com/web@{DIGEST}"}]},
-            "parameters": {
-                "type": "object",
-                "properties": {"replicas": {"type": "integer", "minimum": 1, "default": 1}},
-            },
-            "manifests": [cm, deploy],
-            "acceptance": {"accepted": True, "acceptedBy": "bench"},
-        },
-    }
+    return devworkload.release("web-1-0-0", RELEASE_NS, accepted_by="bench")
 
 
 def offer() -> dict[str, Any]:
     """The sample offer's shape (manifests/samples/20-serviceoffer.yaml), for bench-subs."""
-    return {
-        "apiVersion": "it4it.dev/v1alpha1",
-        "kind": "ServiceOffer",
-        "metadata": {"name": OFFER},
-        "spec": {
-            "displayName": "Web, benchmark",
-            "description": "One ConfigMap and one one-replica Deployment per subscription.",
-            "category": "web",
-            "tags": ["bench"],
-            "release": {"namespace": RELEASE_NS, "product": "web", "version": ">=1.0.0 <2.0.0"},
-            "validity": {"from": "2026-01-01T00:00:00Z"},
-            "pricing": {"currency": "EUR", "price": "1.00", "cost": "0.50", "period": "Monthly"},
-            "terms": {
-                "version": TERMS,
-                "summary": "Benchmark terms.",
-                "sla": {"availability": "99.5", "supportHours": "8x5", "responseMinutes": 60},
-            },
-            "parameters": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    "replicas": {"type": "integer", "minimum": 1, "maximum": 5, "default": 1}
-                },
-            },
-            "audience": {"namespaces": [SUBS_NS]},
-            "fulfillment": {"approval": "Automatic", "observeSeconds": 0, "rollback": "Automatic"},
-            "support": {"contact": "#bench", "hours": "8x5"},
-            "state": "Published",
-        },
-    }
+    return devworkload.offer(
+        OFFER, release_namespace=RELEASE_NS, audience=[SUBS_NS], purpose="bench run"
+    )
 
 
 def subscription(name: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "it4it.dev/v1alpha1",
-        "kind": "Subscription",
-        "metadata": {"name": name},
-        "spec": {"offer": OFFER, "acceptedTerms": TERMS, "parameters": {}, "state": "Active"},
-    }
+    return devworkload.subscription(name, OFFER)
 
 
 def instance_names(prefix: str, count: int) -> list[str]:
