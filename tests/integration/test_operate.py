@@ -392,6 +392,9 @@ def test_a_restart_mid_remediation_runs_no_action_twice(
     operator.kill()
     operator.start()
     done = resolved(cluster, namespace, incident["metadata"]["name"], operator)
-    attempts = list(done["status"]["actions"])
-    assert len(attempts) == done["status"]["attempts"], "one action per attempt"
+    # At most once per attempt: the attempt is recorded before its action runs, so a kill in
+    # between leaves an attempt without a recorded action, never an action run twice.
+    started = [t for t in done["status"]["timeline"] if t["event"] == "ActionStarted"]
+    assert len({t["message"] for t in started}) == len(started), "no attempt started twice"
+    assert len(done["status"]["actions"]) <= done["status"]["attempts"]
     assert len(incidents(cluster, namespace)) == 1, "no duplicate incident"
