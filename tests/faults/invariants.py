@@ -13,7 +13,7 @@ objects. Nothing here talks to a cluster.
   ownerReference) by that ActualProductInstance, in the instance's namespace;
 - no object left with a deletionTimestamp and the operator's finalizer (stuck deletion);
 - no Incident storm (at most a few per instance, none still open at the end) and no Event
-  storm (at most EVENT_CEILING Events per it4it object);
+  storm (at most EVENT_CEILING Events per it4it object, a few more per spec change);
 - status.history of each DesiredProductInstance without duplicated entries;
 - no lost change: every spec change made during a fault is reflected (the instance's
   spec.parameters and the Deployment's replicas).
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,9 @@ DPI_KIND, ACTUAL_KIND = "DesiredProductInstance", "ActualProductInstance"
 INCIDENT_CEILING = 3
 """Incidents per instance over the whole run: "a few"."""
 EVENT_CEILING = 40
-"""Events per it4it object over the whole run."""
+"""Events per it4it object over the whole run, for its first generation ..."""
+EVENTS_PER_GENERATION = 4
+"""... and this many more for each spec change after it."""
 DONE_INCIDENT_PHASES = frozenset({"Resolved", "Closed"})
 
 
@@ -113,9 +115,11 @@ def subscriptions_ready(
     taken_at: dt.datetime,
     last_restart: dt.datetime | None,
     deadline_seconds: float = 60.0,
+    ignore: Collection[tuple[str, str]] = (),
 ) -> list[Violation]:
     """Every Subscription Ready for its generation once `deadline_seconds` have passed since
-    the operator's last restart (before that, not Ready yet is no violation)."""
+    the operator's last restart (before that, not Ready yet is no violation); those of
+    `ignore` (namespace, name) were charged already and are left out."""
     if last_restart is not None and (taken_at - last_restart).total_seconds() < deadline_seconds:
         return []
     since = (
@@ -125,7 +129,11 @@ def subscriptions_ready(
     )
     found = []
     for sub in subscriptions:
-        if deleting(sub) or is_ready(sub):
+        if (
+            deleting(sub)
+            or is_ready(sub)
+            or (meta(sub).get("namespace"), meta(sub).get("name")) in ignore
+        ):
             continue
         ready = condition(sub, "Ready")
         why = f"{ready.get('reason', 'no Ready condition')}: {ready.get('message', '')}".strip()
@@ -262,9 +270,19 @@ def incident_storm(
     return found
 
 
-def event_storm(events: Iterable[Obj], *, ceiling: int = EVENT_CEILING) -> list[Violation]:
-    """At most `ceiling` Events (by their count) about any one it4it object."""
+def event_storm(
+    events: Iterable[Obj],
+    objects: Iterable[Obj] = (),
+    *,
+    ceiling: int = EVENT_CEILING,
+    per_generation: int = EVENTS_PER_GENERATION,
+) -> list[Violation]:
+    """At most `ceiling` Events (by their count) about any one it4it object, plus
+    `per_generation` for each generation of it among `objects` (each spec change is a new
+    plan that is applied, validated and handed over: a few Events each, no storm)."""
+    generations = {uid(o): int(meta(o).get("generation") or 1) for o in objects}
     per_object: Counter[str] = Counter()
+    allowed: dict[str, int] = {}
     for event in events:
         involved = event.get("involvedObject") or event.get("regarding") or {}
         if not str(involved.get("apiVersion", "")).startswith("it4it.dev/"):
@@ -274,10 +292,12 @@ def event_storm(events: Iterable[Obj], *, ceiling: int = EVENT_CEILING) -> list[
             f" ({str(involved.get('uid', ''))[:8]})"
         )
         per_object[subject] += int(event.get("count") or 1)
+        generation = generations.get(str(involved.get("uid", "")), 1)
+        allowed[subject] = ceiling + per_generation * (generation - 1)
     return [
-        Violation("event-storm", subject, f"{count} events (ceiling {ceiling})")
+        Violation("event-storm", subject, f"{count} events (ceiling {allowed[subject]})")
         for subject, count in sorted(per_object.items())
-        if count > ceiling
+        if count > allowed[subject]
     ]
 
 
@@ -330,8 +350,10 @@ def check(
     ready_deadline: float = 60.0,
     gone_namespaces: Iterable[str] = (),
     final: bool = False,
+    ignore: Collection[tuple[str, str]] = (),
 ) -> list[Violation]:
-    """Every invariant over one snapshot."""
+    """Every invariant over one snapshot (`ignore`: subscriptions whose not being Ready was
+    charged to an earlier fault)."""
     s = snapshot
     return [
         *subscriptions_ready(
@@ -339,12 +361,13 @@ def check(
             taken_at=s.taken_at,
             last_restart=last_restart,
             deadline_seconds=ready_deadline,
+            ignore=ignore,
         ),
         *children(s.instances, s.actuals, s.children, planned),
         *ownership(s.subscriptions, s.instances),
         *stuck_finalizers([*s.subscriptions, *s.instances, *s.actuals]),
         *namespaces_gone(s.namespaces, gone_namespaces),
         *incident_storm(s.incidents, final=final),
-        *event_storm(s.events),
+        *event_storm(s.events, [*s.subscriptions, *s.instances, *s.actuals, *s.incidents]),
         *history_duplicates(s.instances),
     ]

@@ -33,6 +33,10 @@ def run_suite(config: Config, workdir: Path) -> tuple[list[FaultResult], list[st
     try:
         harness.up()
         return run_all(harness), harness.findings
+    except BaseException:
+        if harness.results:  # what finished before the run was cut short
+            print(render(harness.results, [], config, 0.0), end="", flush=True)
+        raise
     finally:
         harness.down()
 

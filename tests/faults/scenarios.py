@@ -577,7 +577,8 @@ RUNNERS: dict[str, Callable[[Harness], list[FaultResult]]] = {
 
 def run_all(h: Harness) -> list[FaultResult]:
     selected = h.config.scenarios
-    results = start_workload(h, "corpus" in selected)
+    results = h.results  # filled as the faults finish, so a run cut short still shows them
+    results += start_workload(h, "corpus" in selected)
     for name in SCENARIOS:
         if name in RUNNERS and name in selected:
             say(f"scenario {name}")
@@ -601,7 +602,8 @@ def run_all(h: Harness) -> list[FaultResult]:
     findings = h.operator_log_findings()
     final.notes.append(f"operator log: {len(findings)} distinct error lines")
     h.findings = findings
-    return [*results, final]
+    results.append(final)
+    return results
 
 
 __all__ = ["SCENARIOS", "condition", "run_all"]

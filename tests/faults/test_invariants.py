@@ -82,6 +82,10 @@ def test_a_subscription_not_ready_counts_only_after_the_deadline() -> None:
     late = inv.check(shot, planned=PLANNED, last_restart=T0 - dt.timedelta(seconds=61))
     assert early == []
     assert names(late) == ["not-ready"]
+    charged = inv.check(
+        shot, planned=PLANNED, last_restart=T0 - dt.timedelta(seconds=61), ignore={("shop", "web")}
+    )
+    assert charged == []
     assert "61 s after the fault or restart" in late[0].detail
 
 
@@ -195,6 +199,9 @@ def test_event_storm_counts_events_per_it4it_object() -> None:
     assert names(inv.event_storm([*calm, event("Ready")])) == ["event-storm"]
     assert names(inv.event_storm([event("Ready", count=41)])) == ["event-storm"]
     assert inv.event_storm([event("Scaled", 99, api_version="apps/v1")]) == []
+    changed = {"kind": "Subscription", "metadata": {"name": "web", "uid": "s1", "generation": 3}}
+    assert inv.event_storm([event("Ready", count=48)], [changed]) == []
+    assert names(inv.event_storm([event("Ready", count=49)], [changed])) == ["event-storm"]
 
 
 def test_duplicated_history_entries() -> None:
