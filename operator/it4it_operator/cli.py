@@ -83,6 +83,8 @@ The operator runs below; Ctrl-C stops it (the control plane keeps running: make 
 In another shell:
     export KUBECONFIG={kubeconfig}
     export PATH={tools.bin_dir()}:$PATH
+    kubectl apply -f manifests/samples/00-namespaces.yaml
+    it4it tenant enable shop
     kubectl apply -f manifests/samples/
     kubectl get it4it -A
 """,
@@ -138,6 +140,36 @@ def _plugins(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def _tenant(args: argparse.Namespace) -> int:
+    """Let releases deploy into a namespace: its deployer ServiceAccount, bound to `admin` there
+    (the identity the operator impersonates to apply a release's objects)."""
+    from it4it_operator.k8s import Kube
+    from it4it_operator.k8s.errors import ApiError
+    from it4it_operator.stages.deploy.deployer import deployer_objects, deployer_user
+
+    kube = Kube.connect(kubeconfig=args.kubeconfig)
+    if kube.namespace_labels(args.namespace) is None:
+        print(f"namespace {args.namespace} does not exist", file=sys.stderr)
+        return 1
+    objects = deployer_objects(args.namespace, args.service_account)
+    try:
+        for obj in objects if args.action == "enable" else reversed(objects):
+            meta = obj["metadata"]
+            if args.action == "enable":
+                kube.apply(obj)
+            else:
+                kube.delete(obj["apiVersion"], obj["kind"], meta["name"], meta["namespace"])
+    except ApiError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    who = deployer_user(args.namespace, args.service_account)
+    if args.action == "enable":
+        print(f"namespace {args.namespace} enabled: releases are applied there as {who} (admin)")
+    else:
+        print(f"namespace {args.namespace} disabled: nothing more is applied there as {who}")
     return 0
 
 
@@ -235,6 +267,17 @@ def build_parser() -> argparse.ArgumentParser:
     inc.add_argument("--all", action="store_true", help="closed ones too")
     inc.add_argument("-o", "--output", choices=["table", "json", "yaml"], default="table")
     inc.set_defaults(func=_incidents)
+
+    tenant = sub.add_parser("tenant", help="let releases deploy into a namespace (or stop)")
+    tenant.add_argument("action", choices=["enable", "disable"])
+    tenant.add_argument("namespace")
+    tenant.add_argument(
+        "--service-account",
+        default=os.environ.get("IT4IT_DEPLOYER") or "it4it-deployer",
+        help="the deployer's name (default: $IT4IT_DEPLOYER, else it4it-deployer)",
+    )
+    tenant.add_argument("--kubeconfig", help="default: $KUBECONFIG, else ~/.kube/config")
+    tenant.set_defaults(func=_tenant)
 
     plugins = sub.add_parser("plugins", help="list the automation plugins installed")
     plugins.set_defaults(func=_plugins)

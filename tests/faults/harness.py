@@ -27,9 +27,10 @@ from faults import invariants, workload
 from faults.invariants import Snapshot, Violation
 from faults.proxy import TcpProxy
 from faults.report import FaultResult
-from faults.rest import STRATEGIC, ApiError, Obj, Rest, apps, core, it4it
+from faults.rest import STRATEGIC, ApiError, Obj, Rest, apps, core, it4it, rbac
 from it4it_operator.devcluster import LocalCluster
 from it4it_operator.devcluster.operator import OperatorProcess, install_crds
+from it4it_operator.stages.deploy.deployer import deployer_objects
 
 log = logging.getLogger("faults")
 POLL = 0.5
@@ -109,6 +110,7 @@ class Harness:
                 core("namespaces"),
                 {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
             )
+            self.enable_tenant(namespace)
         release = workload.release()
         self.admin.create(it4it("productreleases", workload.RELEASE_NS), release)
         self.admin.create(it4it("serviceoffers"), workload.offer())
@@ -119,6 +121,12 @@ class Harness:
             ),
             120,
         )
+
+    def enable_tenant(self, namespace: str) -> None:
+        """`it4it tenant enable NAMESPACE`: the deployer the operator applies releases as."""
+        binding, account = deployer_objects(namespace)
+        self.admin.create(rbac("rolebindings", namespace), binding)
+        self.admin.create(core("serviceaccounts", namespace), account)
 
     def down(self) -> None:
         for process in [*self.extra_operators, getattr(self, "operator", None)]:

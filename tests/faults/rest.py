@@ -44,6 +44,11 @@ def apps(plural: str, namespace: str | None = None, name: str | None = None) -> 
     return f"/apis/apps/v1{where}/{plural}" + (f"/{name}" if name else "")
 
 
+def rbac(plural: str, namespace: str | None = None, name: str | None = None) -> str:
+    where = f"/namespaces/{namespace}" if namespace else ""
+    return f"/apis/rbac.authorization.k8s.io/v1{where}/{plural}" + (f"/{name}" if name else "")
+
+
 class Rest:
     """Requests as the user of `kubeconfig` (a kubeconfig of the local cluster: JSON with file
     paths for the CA, the client certificate and its key)."""

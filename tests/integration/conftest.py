@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
+from it4it_operator.devcluster.audit import OPERATOR_SERVICE_ACCOUNT
 from it4it_operator.devcluster.cluster import free_port
-from it4it_operator.devcluster.operator import OperatorProcess, install_crds
+from it4it_operator.devcluster.operator import OperatorProcess, chart_identity, install_crds
+from it4it_operator.stages.deploy.deployer import deployer_objects
 
 
 @pytest.fixture(scope="session")
@@ -31,9 +33,11 @@ def operator(
         "IT4IT_METRICS_ADDRESS": "127.0.0.1",
         "IT4IT_METRICS_PORT": str(free_port()),
     }
-    # On the local control plane the operator has its own user, whose requests are audited.
-    kubeconfig = getattr(cluster, "operator_kubeconfig", cluster.kubeconfig)
-    proc = OperatorProcess(kubeconfig, tmp_path_factory.mktemp("operator") / "log", env)
+    # The operator as the chart installs it: its ServiceAccount's token and exactly the chart's
+    # RBAC (so every flow proves those rights suffice); its requests are audited.
+    where = tmp_path_factory.mktemp("operator")
+    kubeconfig = chart_identity(cluster, where / "kubeconfig")
+    proc = OperatorProcess(kubeconfig, where / "log", env, user=OPERATOR_SERVICE_ACCOUNT)
     proc.start()
     try:
         yield proc
@@ -47,8 +51,14 @@ def namespace(cluster: Any, request: pytest.FixtureRequest) -> Iterator[str]:
     base = request.node.name.split("[")[0].removeprefix("test_").replace("_", "-")[:40]
     name = f"{base.strip('-')}-{int(time.time() * 1000) % 100000}"
     cluster.kubectl("create", "namespace", name)
+    enable_tenant(cluster, name)
     yield name
     cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+def enable_tenant(cluster: Any, namespace: str) -> None:
+    """What `it4it tenant enable NAMESPACE` creates: the deployer the operator applies as."""
+    apply(cluster, *deployer_objects(namespace))
 
 
 def apply(cluster: Any, *docs: dict[str, Any], namespace: str | None = None) -> None:

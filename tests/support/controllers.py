@@ -9,6 +9,7 @@ from typing import Any
 from it4it_operator.controllers.context import Context, Settings
 from it4it_operator.controllers.manager import Manager
 from it4it_operator.plugins.registry import load_plugins
+from it4it_operator.stages.deploy.deployer import deployer_objects
 from support.fake_kube import FakeKube
 
 START = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)  # a Monday
@@ -20,6 +21,8 @@ class Operator:
 
     fake: FakeKube = field(default_factory=FakeKube)
     now: dt.datetime = START
+    tenants: bool = True
+    """Every namespace applied gets its deployer ServiceAccount (`it4it tenant enable`)."""
     manager: Manager = field(init=False)
 
     def __post_init__(self) -> None:
@@ -28,11 +31,14 @@ class Operator:
 
     def restart(self) -> Operator:
         """A new operator process on the same API server (nothing kept in memory)."""
-        return Operator(self.fake.restarted(), self.now)
+        return Operator(self.fake.restarted(), self.now, self.tenants)
 
     def apply(self, *docs: dict[str, Any]) -> None:
         for doc in docs:
             self.fake.put(doc)
+            if doc["kind"] == "Namespace" and self.tenants:
+                for obj in deployer_objects(doc["metadata"]["name"]):
+                    self.fake.put(obj)
 
     def settle(self) -> None:
         assert self.manager.queue.drain(timeout=20), "the queue did not settle"

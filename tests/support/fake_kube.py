@@ -50,6 +50,10 @@ class FakeKube(Kube):
         self.writes: list[tuple[str, str, str]] = []
         self.events: list[Obj] = []
         self.refuse: Refuse | None = None
+        self.warn: Callable[[str, Obj], list[str]] | None = None
+        """Called before every write: the Warning headers the server sends with its answer."""
+        self.identities: list[tuple[str, str, str | None]] = []
+        """(method, kind, impersonated user or None) of every write but Events."""
         self._versions = itertools.count(1)
 
     # -- what Kube asks of the server -------------------------------------------------------
@@ -70,6 +74,7 @@ class FakeKube(Kube):
         content_type: str = "application/json",
         query: Query | None = None,
         collection: bool = False,
+        warnings: list[str] | None = None,
     ) -> Obj:
         key = self._key(obj)
         if method == "GET":
@@ -79,6 +84,10 @@ class FakeKube(Kube):
             return copy.deepcopy(found)
         if self.refuse is not None:
             self.refuse(method, dict(obj))
+        if method != "POST" or obj["kind"] != "Event":
+            self.identities.append((method, obj["kind"], self.acting_as))
+        if self.warn is not None and warnings is not None:
+            warnings += self.warn(method, dict(obj))
         if ("dryRun", "All") in (query or []):
             return copy.deepcopy(dict(body))
         self.writes.append((method, obj["kind"], subresource or content_type))

@@ -63,9 +63,3 @@ app.kubernetes.io/part-of: it4it-operator
 {{- join "," $entries }}
 {{- end }}
 
-{{/* Whether releases may create Roles: then the operator needs bind and escalate on Roles. */}}
-{{- define "it4it-operator.managesRoles" -}}
-{{- range .Values.allowedKinds }}
-{{- if and (eq .group "rbac.authorization.k8s.io") (eq .kind "Role") }}true{{ end }}
-{{- end }}
-{{- end }}

@@ -15,6 +15,7 @@ from pydantic import Field, StringConstraints
 
 from it4it_operator.api.common import (
     ApiModel,
+    HealthSample,
     Name,
     Resource,
     Sha256,
@@ -109,6 +110,12 @@ class ActualProductInstanceStatus(StatusBase):
     )
     in_change: bool | None = Field(
         default=None, description="True while a change is being applied or observed."
+    )
+    health_history: list[HealthSample] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Up/down transitions of health since the first verdict (newest 100); the "
+        "Subscription's availability is measured from them.",
     )
     symptoms: list[ObservedSymptom] = Field(
         default_factory=list,

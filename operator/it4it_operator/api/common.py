@@ -289,3 +289,10 @@ class OperatePolicy(ApiModel):
         description="How long, in seconds, before a maintenance window starts subscribers are "
         "told about it.",
     )
+
+
+class HealthSample(ApiModel):
+    """A change of the instance's health, from which availability is measured."""
+
+    at: datetime = Field(description="When the health changed.")
+    health: Word = Field(description="Healthy, Progressing, Degraded, Missing or Suspended.")

@@ -16,6 +16,7 @@ from it4it_operator.api.common import (
     ApiModel,
     Currency,
     FreeForm,
+    HealthSample,
     Money,
     Name,
     Percent,
@@ -78,13 +79,6 @@ class Notification(ApiModel):
     type: Word = Field(description="Kind of notice, e.g. Change, Incident, Maintenance.")
     message: Text = Field(description="What the consumer should know.")
     at: datetime = Field(description="When it was raised.")
-
-
-class HealthSample(ApiModel):
-    """A change of the instance's health, from which availability is measured."""
-
-    at: datetime = Field(description="When the health changed.")
-    health: Word = Field(description="Healthy, Progressing, Degraded, Missing or Suspended.")
 
 
 class ServiceStatus(ApiModel):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from it4it_operator.k8s import Kube
 from it4it_operator.plugins.registry import PluginRegistry, load_plugins
+from it4it_operator.stages.deploy.deployer import DEFAULT_DEPLOYER, deployer_user
 from it4it_operator.stages.deploy.tenancy import DEFAULT_ALLOWED_KINDS, parse_allowed_kinds
 
 Clock = Callable[[], dt.datetime]
@@ -40,6 +41,8 @@ class Settings:
     watch_namespace: str | None = None
     """The one namespace whose workloads the operator may see (`it4it run --namespace`)."""
     allowed_kinds: frozenset[tuple[str, str]] = DEFAULT_ALLOWED_KINDS
+    deployer: str = DEFAULT_DEPLOYER
+    """The ServiceAccount of each tenant namespace that a release's objects are written as."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -50,6 +53,7 @@ class Settings:
             validate_timeout=float(os.environ.get("IT4IT_VALIDATE_TIMEOUT", "300")),
             watch_namespace=os.environ.get("IT4IT_WATCH_NAMESPACE") or None,
             allowed_kinds=parse_allowed_kinds(kinds) if kinds else DEFAULT_ALLOWED_KINDS,
+            deployer=os.environ.get("IT4IT_DEPLOYER") or DEFAULT_DEPLOYER,
         )
 
 
@@ -62,6 +66,15 @@ class Context:
     plugins: PluginRegistry
     settings: Settings
     clock: Clock = field(default=utc_now)
+
+    def tenant(self, namespace: str) -> Kube:
+        """The facade writing as the deployer of `namespace` (a release's objects go so)."""
+        return self.kube.impersonating(deployer_user(namespace, self.settings.deployer))
+
+    def has_deployer(self, namespace: str) -> bool:
+        """Whether `namespace` holds its deployer ServiceAccount (from the cache)."""
+        found = self.kube.get("v1", "ServiceAccount", self.settings.deployer, namespace)
+        return found is not None
 
     @classmethod
     def from_env(cls, kube: Kube) -> Context:

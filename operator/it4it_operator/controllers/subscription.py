@@ -10,6 +10,7 @@ Publish Service Status (availability since agreement, SLA, notifications).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,7 @@ from it4it_operator.stages.consume.service_status import (
     notifications,
     record_health_sample,
     service_status,
+    with_instance_transitions,
 )
 from it4it_operator.stages.consume.subscribe import (
     desired_instance_spec,
@@ -184,19 +186,24 @@ def _stalled(dpi: dict[str, Any]) -> bool:
     )
 
 
-def _health(ctx: Context, ns: str, live: list[dict[str, Any]]) -> str | None:
+def _actuals(ctx: Context, ns: str, live: list[dict[str, Any]]) -> list[dict[str, Any]]:
     found = [
         ctx.kube.get(API_VERSION, "ActualProductInstance", d["metadata"]["name"], ns) for d in live
     ]
-    healths = [(a.get("status") or {}).get("health") for a in found if a]
-    known = [h for h in healths if h]
-    if not known:
-        return None
-    return (
-        "Suspended"
-        if all(h == "Suspended" for h in known)
-        else fold(h for h in known if h != "Suspended")
-    )
+    return [a for a in found if a]
+
+
+def _health(found: list[dict[str, Any]]) -> str | None:
+    known = [h for h in ((a.get("status") or {}).get("health") for a in found) if h]
+    return fold_health(known) if known else None
+
+
+def fold_health(healths: Iterable[str]) -> str:
+    """One health for a subscription's instances: Suspended only when all are."""
+    known = list(healths)
+    if all(h == "Suspended" for h in known):
+        return "Suspended"
+    return fold(h for h in known if h != "Suspended")
 
 
 def reconcile_subscription(ctx: Context, namespace: str, name: str) -> float | None:
@@ -295,12 +302,13 @@ def _reconcile(ctx: Context, sub: dict[str, Any], w: StatusWriter) -> dict[str, 
     fulfilled = _fulfilled(members, live)
     w.set(fulfilled, event=fulfilled.ok or fulfilled.reason not in ("InstanceNotReady", "Pending"))
     incidents = sum(len(open_incidents(ctx, ns, d["metadata"]["name"])) for d in live)
+    actuals = _actuals(ctx, ns, live)
     _publish_service_status(
         ctx,
         w,
         offer=offer,
         contract=contract,
-        health=_health(ctx, ns, live),
+        actuals=actuals,
         incidents=incidents,
     )
     w.update(
@@ -339,12 +347,17 @@ def _publish_service_status(
     *,
     offer: dict[str, Any],
     contract: dict[str, Any],
-    health: str | None,
+    actuals: list[dict[str, Any]],
     incidents: int,
 ) -> None:
     now = ctx.clock()
+    health = _health(actuals)
     previous = dict(w.status.get("serviceStatus") or {})
-    history = previous.get("healthHistory") or []
+    history = with_instance_transitions(
+        previous.get("healthHistory"),
+        [(a.get("status") or {}).get("healthHistory") for a in actuals],
+        fold_health,
+    )
     if health and (history or health != "Progressing"):
         # Samples start once the service has shown a verdict: the first rollout is not
         # measured (nor written), a degradation or a rollback after it is.

@@ -27,6 +27,7 @@ DPI, APPROVAL, ACTUAL, NAMESPACE, INCIDENT = (
     "Namespace",
     "Incident",
 )
+SERVICE_ACCOUNT = "ServiceAccount"
 RECONCILED = (RELEASE, OFFER, SUBSCRIPTION, DPI, APPROVAL, ACTUAL, INCIDENT)
 """The kinds with a controller, in the order a resync visits them (the ActualProductInstance's
 is Operate's Detect; the Incident's Diagnose and Resolve)."""
@@ -128,8 +129,12 @@ def watches(managed: Iterable[tuple[str, str]], namespace: str | None = None) ->
     extra = [
         Watch("apps", "ReplicaSet", "v1", **labelled),  # type: ignore[arg-type]
         Watch("", "Pod", "v1", trim=trim_pod, **labelled),  # type: ignore[arg-type]
+        # Every ServiceAccount, not only the instances': a namespace's deployer (the identity
+        # a release is applied as) is read from here, and its arrival wakes the instances.
+        Watch("", SERVICE_ACCOUNT, "v1", indexers={BY: _instance_label}, namespace=namespace),
     ]
-    return ours + [w for w in children if w.kind not in ("ReplicaSet", "Pod")] + extra
+    special = {"ReplicaSet", "Pod", SERVICE_ACCOUNT}
+    return ours + [w for w in children if w.kind not in special] + extra
 
 
 def _key(kind: str, obj: Obj) -> Key:
@@ -260,6 +265,17 @@ def _of_namespace(
         yield from (_key(SUBSCRIPTION, s) for s in cache.store(SUBSCRIPTION).select(namespace))
 
 
+def _of_service_account(
+    cache: Any, old: Obj | None, new: Obj | None, versions: list[Obj], either: Obj
+) -> Iterator[Key]:
+    """An instance's own ServiceAccount is a managed object; any other may be the namespace's
+    deployer, whose arrival or removal the namespace's instances must hear of."""
+    if any(_instance_label(v) for v in versions):
+        yield from _of_instance_child(cache, old, new, versions, either)
+    elif old is None or new is None:
+        yield from (_key(DPI, d) for d in cache.store(DPI).select(_ns(either)))
+
+
 def _of_instance_child(
     cache: Any, old: Obj | None, new: Obj | None, versions: list[Obj], either: Obj
 ) -> Iterator[Key]:
@@ -281,6 +297,7 @@ _FOLLOW: dict[str, Follow] = {
     ACTUAL: _of_actual,
     INCIDENT: _of_incident,
     NAMESPACE: _of_namespace,
+    SERVICE_ACCOUNT: _of_service_account,
 }
 """Who depends on a change of each kind (besides the object itself)."""
 

@@ -20,6 +20,10 @@ from pathlib import Path
 from typing import Any
 
 OPERATOR_USER = "it4it-operator"
+"""The operator's own client-certificate user on the local control plane (system:masters)."""
+OPERATOR_NAMESPACE = "it4it-system"
+OPERATOR_SERVICE_ACCOUNT = f"system:serviceaccount:{OPERATOR_NAMESPACE}:it4it-operator"
+"""The operator as the chart installs it: its ServiceAccount, with exactly the chart's RBAC."""
 
 WRITES = frozenset({"create", "update", "patch", "delete", "deletecollection"})
 READS = frozenset({"get", "list"})

@@ -103,7 +103,7 @@ class LocalCluster:
     directory: Path
     nodes: int = field(default_factory=_default_nodes)
     pods_per_node: int = field(default_factory=_default_pods_per_node)
-    audited_users: tuple[str, ...] = (audit.OPERATOR_USER,)
+    audited_users: tuple[str, ...] = (audit.OPERATOR_USER, audit.OPERATOR_SERVICE_ACCOUNT)
     """Whose requests the API server's audit log records (written when it starts)."""
     ports: dict[str, int] = field(default_factory=dict)
     pids: dict[str, int] = field(default_factory=dict)
@@ -188,6 +188,15 @@ class LocalCluster:
     # -- kubeconfig --------------------------------------------------------------------------
     def write_kubeconfig(self, user: str, path: Path) -> Path:
         cert, key = self._pki.client(user)
+        return self._kubeconfig(
+            user, {"client-certificate": str(cert), "client-key": str(key)}, path
+        )
+
+    def token_kubeconfig(self, user: str, token: str, path: Path) -> Path:
+        """A kubeconfig authenticating with a bearer token (a ServiceAccount's)."""
+        return self._kubeconfig(user, {"token": token}, path)
+
+    def _kubeconfig(self, user: str, credentials: dict[str, str], path: Path) -> Path:
         path.write_text(
             json.dumps(
                 {
@@ -203,12 +212,7 @@ class LocalCluster:
                             },
                         }
                     ],
-                    "users": [
-                        {
-                            "name": user,
-                            "user": {"client-certificate": str(cert), "client-key": str(key)},
-                        }
-                    ],
+                    "users": [{"name": user, "user": credentials}],
                     "contexts": [
                         {"name": "it4it-local", "context": {"cluster": "it4it-local", "user": user}}
                     ],

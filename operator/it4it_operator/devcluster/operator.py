@@ -12,9 +12,13 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Protocol
 
 from it4it_operator.api import crdgen
-from it4it_operator.devcluster import tools
+from it4it_operator.devcluster import audit, tools
+
+CHART = Path(__file__).resolve().parents[3] / "charts" / "it4it-operator"
+"""The Helm chart in the source tree (dev tooling: not part of an installed wheel)."""
 
 
 def install_crds(kubeconfig: Path) -> None:
@@ -33,11 +37,57 @@ def install_crds(kubeconfig: Path) -> None:
     tools.kubectl(kubeconfig, "wait", "--for=condition=Established", *names, "--timeout=60s")
 
 
+class TokenCluster(Protocol):
+    kubeconfig: Path
+
+    def token_kubeconfig(self, user: str, token: str, path: Path) -> Path: ...
+
+
+def chart_identity(cluster: TokenCluster, path: Path, *, token_hours: int = 24) -> Path:
+    """The operator's identity as the chart installs it: its ServiceAccount and exactly the
+    chart's RBAC (rendered with `helm template`, applied), and a kubeconfig at `path` holding a
+    token of that ServiceAccount. Integration tests run the operator with it."""
+    namespace = audit.OPERATOR_NAMESPACE
+    rendered = subprocess.run(
+        [
+            str(tools.binary("helm")),
+            "template",
+            "it4it-operator",
+            str(CHART),
+            "--namespace",
+            namespace,
+            "--show-only",
+            "templates/serviceaccount.yaml",
+            "--show-only",
+            "templates/rbac-operator.yaml",
+        ],
+        text=True,
+        capture_output=True,
+        check=True,
+    ).stdout
+    admin = cluster.kubeconfig
+    tools.kubectl(admin, "create", "namespace", namespace, check=False)
+    tools.kubectl(admin, "apply", "-f", "-", input=rendered)
+    name = audit.OPERATOR_SERVICE_ACCOUNT.rsplit(":", 1)[1]
+    token = tools.kubectl(
+        admin, "create", "token", name, "-n", namespace, f"--duration={token_hours}h"
+    ).stdout.strip()
+    return cluster.token_kubeconfig(audit.OPERATOR_SERVICE_ACCOUNT, token, path)
+
+
 class OperatorProcess:
     """`it4it run` as a child process in its own session, its output kept in `log`."""
 
-    def __init__(self, kubeconfig: Path, log: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        kubeconfig: Path,
+        log: Path,
+        env: dict[str, str] | None = None,
+        user: str = audit.OPERATOR_USER,
+    ) -> None:
         self.kubeconfig, self.log, self.env = kubeconfig, log, dict(env or {})
+        self.user = user
+        """Whom the API server sees (what its audit log is read for)."""
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:

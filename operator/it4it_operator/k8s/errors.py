@@ -33,6 +33,8 @@ class ApiError(Exception):
     message: str
     what: str = ""
     causes: list[Cause] = field(default_factory=list)
+    also: list[str] = field(default_factory=list)
+    """Other objects of the same batch refused too, one sentence each (so one edit fixes all)."""
 
     def __str__(self) -> str:
         where = f"{self.what}: " if self.what else ""

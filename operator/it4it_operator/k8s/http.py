@@ -5,6 +5,11 @@ the dynamic client deserializes every watch event into them. The operator only n
 dicts, so requests go straight through the client's urllib3 pool with the headers the client
 computes (bearer token refresh, client certificates, TLS settings all stay the client's), and
 failures come back as the typed errors of `errors.py`.
+
+A request may act as another identity (`impersonate`: the Impersonate-User header), which is
+how the operator applies a release's objects with the rights of the tenant's deployer
+ServiceAccount; and the API server's warnings (e.g. "would violate PodSecurity") can be
+collected, since a dry run that passes with a warning may still be refused once it runs.
 """
 
 from __future__ import annotations
@@ -38,13 +43,17 @@ class Http:
         body: bytes | None = None,
         content_type: str = JSON,
         timeout: urllib3.Timeout | float | None = None,
+        impersonate: str | None = None,
     ) -> urllib3.BaseHTTPResponse:
         params = [(k, str(v).lower() if isinstance(v, bool) else v) for k, v in query]
+        header_params = {"Accept": JSON, "Content-Type": content_type}
+        if impersonate:
+            header_params["Impersonate-User"] = impersonate
         _, url, headers, _, _ = self.api_client.param_serialize(
             method,
             path,
             query_params=params,
-            header_params={"Accept": JSON, "Content-Type": content_type},
+            header_params=header_params,
             auth_settings=["BearerToken"],
         )
         pool = self.api_client.rest_client.pool_manager
@@ -70,10 +79,22 @@ class Http:
         body: Any = None,
         content_type: str = JSON,
         what: str = "",
+        impersonate: str | None = None,
+        warnings: list[str] | None = None,
     ) -> dict[str, Any]:
-        """One request; the decoded JSON response, or a typed ApiError naming `what`."""
+        """One request (as `impersonate`, when given); the decoded JSON response, or a typed
+        ApiError naming `what`. The server's Warning headers are appended to `warnings`."""
         data = None if body is None else json.dumps(body, separators=(",", ":")).encode()
-        resp = self._send(method, path, query=query, body=data, content_type=content_type)
+        resp = self._send(
+            method,
+            path,
+            query=query,
+            body=data,
+            content_type=content_type,
+            impersonate=impersonate,
+        )
+        if warnings is not None:
+            warnings += [_warning_text(w) for w in resp.headers.getlist("Warning")]
         try:
             raw = resp.read()
         except urllib3.exceptions.HTTPError as exc:
@@ -108,6 +129,15 @@ class Http:
         finally:
             resp.release_conn()
             resp.close()
+
+
+def _warning_text(header: str) -> str:
+    """The text of an RFC 7234 Warning header value: `299 - "text"` -> `text`."""
+    parts = header.split(" ", 2)
+    text = parts[2] if len(parts) == 3 else header
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        text = text[1:-1].replace('\\"', '"')
+    return text
 
 
 __all__ = ["ApiError", "Http"]

@@ -5,10 +5,15 @@ cache and cost no request; writes use server-side apply under one field manager 
 any step converges to the same objects and a person's edit of a managed field is taken back),
 merge patches on the status subresource, and record the API server's answer in the cache at
 once. Every failure is a typed `ApiError` naming the object.
+
+`impersonating(user)` is the same facade acting as another identity for its writes (reads stay
+the cache's): the controllers apply a release's objects as the tenant's deployer, so RBAC and
+admission judge them with the tenant's rights, not the operator's.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import os
@@ -54,6 +59,14 @@ class Kube:
         self._discovery = discovery
         self._resources: dict[tuple[str, str], ResourceInfo | None] = {}
         self._lock = threading.Lock()
+        self.acting_as: str | None = None
+        """The user every write of this facade impersonates; None: the operator itself."""
+
+    def impersonating(self, user: str) -> Kube:
+        """This facade (same cache, connection and discovery) writing as `user`."""
+        view = copy.copy(self)
+        view.acting_as = user
+        return view
 
     @classmethod
     def connect(
@@ -171,6 +184,7 @@ class Kube:
         content_type: str = "application/json",
         query: Query | None = None,
         collection: bool = False,
+        warnings: list[str] | None = None,
     ) -> Obj:
         if self.http is None:
             raise RuntimeError("Kube without a connection")
@@ -188,20 +202,32 @@ class Kube:
             body=body,
             content_type=content_type,
             what=describe_object(obj),
+            impersonate=self.acting_as,
+            warnings=warnings,
         )
 
     def _written(self, obj: Obj) -> Obj:
         self.cache.record(obj)
         return obj
 
-    def apply(self, obj: Obj, *, force: bool = True, dry_run: bool = False) -> Obj:
+    def apply(
+        self,
+        obj: Obj,
+        *,
+        force: bool = True,
+        dry_run: bool = False,
+        warnings: list[str] | None = None,
+    ) -> Obj:
         """Server-side apply under the operator's field manager; returns the live object. A
-        dry run checks the object against schema, admission and RBAC and writes nothing."""
+        dry run checks the object against schema, admission and RBAC and writes nothing. The
+        API server's warnings about it are appended to `warnings`."""
         query: Query = [("fieldManager", FIELD_MANAGER), ("force", force)]
         if dry_run:
             query = [*query, ("dryRun", "All")]
-            return self._request("PATCH", obj, body=obj, content_type=APPLY, query=query)
-        return self._written(self._request("PATCH", obj, body=obj, content_type=APPLY, query=query))
+        answer = self._request(
+            "PATCH", obj, body=obj, content_type=APPLY, query=query, warnings=warnings
+        )
+        return answer if dry_run else self._written(answer)
 
     def create(self, obj: Obj) -> Obj:
         return self._written(self._request("POST", obj, body=obj, collection=True))

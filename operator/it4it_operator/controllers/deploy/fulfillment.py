@@ -6,6 +6,8 @@ ActualProductInstance; objects of the instance that left the plan are pruned, wo
 Applying is idempotent, so an operator restarted mid-way simply applies again: no duplicates;
 and an object already as planned is not applied at all (`controllers.apply`). Pod templates of
 workloads carry the instance label too, so their ReplicaSets and Pods are watched by it.
+A release's objects are written, pruned and deleted as the namespace's deployer
+(`Context.tenant`, stages/deploy/deployer.py), never with the operator's own rights.
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ def apply_objects(
     """Apply, in the given (dependency) order, every object not already as planned, all or
     none (an object the API server refuses raises before any is written); returns how many
     took an apply."""
-    return apply_all(ctx, [_prepared(o, actual, release) for o in objects])
+    namespace = actual["metadata"]["namespace"]
+    return apply_all(ctx, [_prepared(o, actual, release) for o in objects], ctx.tenant(namespace))
 
 
 def instance_objects(ctx: Context, namespace: str, instance: str) -> list[dict[str, Any]]:
@@ -85,11 +88,13 @@ def instance_objects(ctx: Context, namespace: str, instance: str) -> list[dict[s
 
 
 def delete_objects(ctx: Context, objects: Iterable[dict[str, Any]]) -> list[str]:
-    """Delete objects, workloads first; returns "Kind/name" of those that were still there."""
+    """Delete objects (as their namespace's deployer), workloads first; returns "Kind/name" of
+    those that were still there."""
     deleted = []
     for obj in removal_order(list(objects)):
         meta = obj["metadata"]
-        if ctx.kube.delete(obj["apiVersion"], obj["kind"], meta["name"], meta.get("namespace")):
+        kube = ctx.tenant(meta["namespace"])
+        if kube.delete(obj["apiVersion"], obj["kind"], meta["name"], meta.get("namespace")):
             deleted.append(f"{obj['kind']}/{meta['name']}")
     return deleted
 

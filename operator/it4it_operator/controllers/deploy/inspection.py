@@ -13,6 +13,7 @@ from typing import Any
 from it4it_operator.controllers.context import Context
 from it4it_operator.controllers.deploy.labels import INSTANCE_LABEL
 from it4it_operator.controllers.status import StatusWriter
+from it4it_operator.stages.consume.service_status import record_health_sample
 from it4it_operator.stages.deploy.drift import compute_drift
 from it4it_operator.stages.deploy.health import instance_health
 from it4it_operator.stages.deploy.objects import api_group, describe, object_key
@@ -134,10 +135,16 @@ def record_actual(
     """Write what runs onto the ActualProductInstance's status (only when it changed); its
     Ready condition says whether what runs is healthy, with an Event when that changes."""
     w = StatusWriter(ctx, actual, ("Ready",))
+    history = (actual.get("status") or {}).get("healthHistory") or []
+    if history or seen.health != "Progressing":
+        # Every up/down transition, as this writer sees it (the Subscription's availability
+        # is measured from it: a short outage between two of its passes is not lost).
+        history = record_health_sample(history, seen.health, ctx.clock())
     w.update(
         release=release,
         planHash=plan_hash,
         health=seen.health,
+        healthHistory=history or None,
         resources=seen.resources,
         drift=seen.drift,
         knownErrors=errors,

@@ -30,6 +30,7 @@ from it4it_operator.controllers.deploy.decommission import decommission
 from it4it_operator.controllers.deploy.labels import ACTUAL_KIND, DPI_KIND, FINALIZER
 from it4it_operator.controllers.status import RECONCILING, STALLED, StatusWriter, not_ready
 from it4it_operator.k8s.errors import ForbiddenError, InvalidError
+from it4it_operator.stages.deploy.deployer import deployer_missing_message
 from it4it_operator.stages.deploy.observe import append_history, observe, rollback_decision
 from it4it_operator.stages.deploy.observe import validate_deployment as validation
 from it4it_operator.stages.outcome import Outcome
@@ -155,6 +156,7 @@ def _remove(ctx: Context, dpi: dict[str, Any]) -> float | None:
 
 
 REFUSALS = ("ObjectRefused", "ObjectForbidden")
+DEPLOYER_MISSING = "DeployerMissing"
 REFUSAL_RETRY = 60.0
 """Seconds before a plan the API server refused is tried again (someone may have fixed RBAC or
 an admission policy); a new spec or release is tried at once."""
@@ -166,6 +168,8 @@ def _refused(p: Pass, exc: InvalidError | ForbiddenError) -> float | None:
     detail = exc.fields() if isinstance(exc, InvalidError) else exc.message
     reason = REFUSALS[0] if isinstance(exc, InvalidError) else REFUSALS[1]
     message = f"The API server refused {exc.what}: {detail}"
+    if exc.also:
+        message += f"; it also refuses {'; '.join(exc.also)}"
     p.w.set(Outcome.false(FULFILLED, reason, message))
     p.not_ready(reason, message, "Refused", stalled=True)
     p.w.update(
@@ -274,11 +278,25 @@ def _reconcile(p: Pass) -> float | None:
                 return _until(p.ctx, window.next_open)
         if (wait := _holding_refusal(p, plan_hash)) is not None:
             return wait
+        if not _deployer_ready(p):
+            return None  # the deployer ServiceAccount's arrival wakes it
         _fulfill(p, planned, rolled_back)
     actual = p.ctx.kube.get(
         API_VERSION, ACTUAL_KIND, p.dpi["metadata"]["name"], p.dpi["metadata"]["namespace"]
     ) or fulfillment.ensure_actual(p.ctx, p.dpi)
     return _validate_and_observe(p, planned, actual, rolled_back)
+
+
+def _deployer_ready(p: Pass) -> bool:
+    """Whether the namespace has the deployer a release's objects are written as; if not,
+    Stalled naming the command that enables the namespace (nothing is applied)."""
+    namespace = p.dpi["metadata"]["namespace"]
+    if p.ctx.has_deployer(namespace):
+        return True
+    message = deployer_missing_message(namespace, p.ctx.settings.deployer)
+    p.w.set(Outcome.false(FULFILLED, DEPLOYER_MISSING, message))
+    p.not_ready(DEPLOYER_MISSING, message, "Refused", stalled=True)
+    return False
 
 
 def _take_scale_request(p: Pass) -> None:

@@ -14,6 +14,7 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any
 
+from it4it_operator import GROUP
 from it4it_operator.controllers.operate.playbook import run_playbook
 from it4it_operator.k8s.errors import ApiError
 from it4it_operator.plugins.registry import PluginError
@@ -60,7 +61,10 @@ def _step(p: Pass, step: dict[str, Any]) -> tuple[str, str]:
         "kind": target["kind"],
         "metadata": {"name": target["name"], "namespace": target.get("namespace")},
     }
-    p.ctx.kube.patch(ref, step["patch"])
+    # A release's own objects are patched as the tenant's deployer; our kinds as the operator.
+    ours = str(target["apiVersion"]).startswith(f"{GROUP}/")
+    kube = p.ctx.kube if ours or not target.get("namespace") else p.ctx.tenant(target["namespace"])
+    kube.patch(ref, step["patch"])
     return "Succeeded", str(step.get("description") or f"patched {target['kind']} {target['name']}")
 
 

@@ -17,7 +17,7 @@ The share is computed exactly (Decimal over microseconds) and rounded down to tw
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
@@ -106,6 +106,38 @@ def record_health_sample(
         return entries
     entries.append({"at": format_time(now), "health": health})
     return entries[-max(limit, 1) :]
+
+
+def with_instance_transitions(
+    history: Sequence[Mapping[str, Any]] | None,
+    instances: Sequence[Sequence[Mapping[str, Any]] | None],
+    fold: Callable[[Iterable[str]], str],
+    limit: int = HISTORY_LIMIT,
+) -> list[dict[str, Any]]:
+    """The subscription's history with its instances' own transitions (each ActualProductInstance
+    keeps {at, health} entries as it sees them) added after its last entry, the instances'
+    healths folded at each moment: so an outage shorter than the time between two passes of the
+    subscription still counts."""
+    own = [dict(entry) for entry in history or []]
+    last = parse_time(own[-1]["at"], field="at") if own else None
+    timelines = [sorted(health_samples(h), key=lambda s: s[0]) for h in instances]
+    moments = sorted({at for line in timelines for at, _ in line if last is None or at > last})
+    for moment in moments:
+        healths = [_at(line, moment) for line in timelines]
+        known = [h for h in healths if h is not None]
+        if known:
+            own = record_health_sample(own, fold(known), moment, limit)
+    return own
+
+
+def _at(timeline: Sequence[HealthSample], moment: datetime) -> str | None:
+    """The health of one timeline at `moment` (its last sample not after it)."""
+    current = None
+    for at, health in timeline:
+        if at > moment:
+            break
+        current = health
+    return current
 
 
 def _offer_notices(offer: Mapping[str, Any], name: str, now: datetime) -> list[tuple[str, str]]:

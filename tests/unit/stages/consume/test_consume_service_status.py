@@ -14,7 +14,9 @@ from it4it_operator.stages.consume.service_status import (
     record_health_sample,
     service_status,
     sla_met,
+    with_instance_transitions,
 )
+from it4it_operator.stages.deploy.health import fold
 
 OfferFactory = Callable[..., dict[str, Any]]
 DAY = datetime(2026, 3, 1, tzinfo=UTC)
@@ -249,3 +251,28 @@ def test_service_status_measures_since_the_agreement_against_the_contract_sla(
 def test_service_status_without_contract_measures_nothing(now: datetime) -> None:
     status = service_status(contract=None, history=[], now=now, open_incidents=0, notices=[])
     assert (status["availability"], status["slaMet"]) == (None, None)
+
+
+def _entry(hours: float, health: str) -> dict[str, str]:
+    return {"at": at(hours).isoformat().replace("+00:00", "Z"), "health": health}
+
+
+def test_an_outage_between_two_passes_of_the_subscription_still_counts() -> None:
+    own = [_entry(0, "Healthy")]
+    instance = [_entry(0, "Healthy"), _entry(1, "Degraded"), _entry(1.5, "Healthy")]
+    merged = with_instance_transitions(own, [instance], fold)
+    assert [e["health"] for e in merged] == ["Healthy", "Degraded", "Healthy"]
+    assert (
+        availability(
+            [(at(0), "Healthy"), (at(1), "Degraded"), (at(1.5), "Healthy")], since=at(0), now=at(2)
+        )
+        == "75.00"
+    )
+
+
+def test_instance_transitions_are_folded_at_each_moment_and_not_taken_twice() -> None:
+    first = [_entry(1, "Healthy"), _entry(2, "Degraded")]
+    second = [_entry(1, "Healthy"), _entry(3, "Degraded")]
+    merged = with_instance_transitions([_entry(1, "Healthy")], [first, second], fold)
+    assert [e["health"] for e in merged] == ["Healthy", "Degraded"], "one down is the whole down"
+    assert with_instance_transitions(merged, [first, second], fold) == merged
