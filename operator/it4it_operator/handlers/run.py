@@ -24,7 +24,8 @@ def run_operator(
     """`metrics` is (address, port) to serve Prometheus metrics on, or None for none."""
     import it4it_operator.handlers  # noqa: F401  (registers the handlers)
 
-    fmt = kopf.LogFormat.JSON if log_format == "json" else kopf.LogFormat.PLAIN
+    # Plain lines carry a timestamp and level (kopf's FULL format): SREs read them by time.
+    fmt = kopf.LogFormat.JSON if log_format == "json" else kopf.LogFormat.FULL
     kopf.configure(verbose=verbose, log_format=fmt, log_refkey="object")
     for noisy in ("kubernetes", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

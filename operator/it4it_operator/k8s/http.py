@@ -24,6 +24,8 @@ from kubernetes import client
 from it4it_operator.k8s.errors import ApiError, UnavailableError, api_error
 
 JSON = "application/json"
+QUIET = "WatchQuiet"
+"""The reason of a watch that sent nothing, not even a bookmark, within its read timeout."""
 Query = Sequence[tuple[str, str | int | bool]]
 
 
@@ -124,6 +126,8 @@ class Http:
                 for line in lines:
                     if line.strip():
                         yield json.loads(line)
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise UnavailableError(0, QUIET, str(exc)) from exc
         except urllib3.exceptions.HTTPError as exc:
             raise UnavailableError(0, "WatchInterrupted", str(exc)) from exc
         finally:

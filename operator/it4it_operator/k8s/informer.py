@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from it4it_operator.k8s.errors import ApiError, ConflictError, NotFoundError
-from it4it_operator.k8s.http import Http
+from it4it_operator.k8s.errors import ApiError, ConflictError, NotFoundError, UnavailableError
+from it4it_operator.k8s.http import QUIET, Http
 from it4it_operator.k8s.store import Change, Obj, Store
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ STALL_SECONDS = 75.0
 """A watch that sends nothing for this long is taken as cut without a close and resumed: the
 API server sends a bookmark about every minute on a quiet watch, so a healthy one never waits
 that long (and resuming from the last version costs one request, no relist)."""
+CALM_SECONDS = 60.0
+"""A watch failing again after this long without failures is a new outage: short pause first."""
 OnChange = Callable[[str, Change], None]
 """(kind, (old, new)) for every change the informer saw."""
 
@@ -135,7 +138,7 @@ class Informer:
         return version
 
     def _run(self) -> None:
-        version, delay = "", 0.5
+        version, delay, failed_at = "", 0.5, 0.0
         while not self.stopped.is_set():
             try:
                 if not version:
@@ -150,6 +153,14 @@ class Informer:
             except ConflictError:
                 version = ""  # expired: relist
             except (ApiError, ValueError, OSError) as exc:
+                if isinstance(exc, UnavailableError) and exc.reason == QUIET:
+                    # Also a quiet kind that saw no bookmark within STALL_SECONDS (it cannot be
+                    # told from a stalled connection): resumed at once from the same version.
+                    log.info("watch of %s resumed after silence: %s", self.resource.kind, exc)
+                    continue
                 log.warning("watch of %s interrupted: %s", self.resource.kind, exc)
+                if time.monotonic() - failed_at > CALM_SECONDS:
+                    delay = 0.5  # a new outage starts from a short pause, not the last one's
+                failed_at = time.monotonic()
                 self.stopped.wait(delay)
                 delay = min(delay * 2, 30.0)
