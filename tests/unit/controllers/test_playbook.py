@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from it4it_operator.controllers.operate.playbook import (
     MAX_EVENTS,
@@ -339,3 +340,33 @@ def _environ(pid: int) -> list[bytes]:
         return Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     except OSError:
         return []
+
+
+def test_a_runbook_reaches_the_cluster_as_the_tenant_s_deployer(tmp_path: Path) -> None:
+    from it4it_operator.controllers.operate.playbook import impersonating_kubeconfig
+
+    source = tmp_path / "operator.kubeconfig"
+    source.write_text(
+        yaml.safe_dump(
+            {
+                "current-context": "op",
+                "contexts": [
+                    {"name": "op", "context": {"cluster": "c", "user": "operator"}},
+                    {"name": "other", "context": {"cluster": "c", "user": "someone"}},
+                ],
+                "users": [
+                    {"name": "operator", "user": {"token": "t"}},
+                    {"name": "someone", "user": {"token": "u"}},
+                ],
+            }
+        )
+    )
+    deployer = "system:serviceaccount:shop:it4it-deployer"
+    made = impersonating_kubeconfig(str(source), deployer, tmp_path / "runbook.kubeconfig")
+    users = {u["name"]: u["user"] for u in yaml.safe_load(made.read_text())["users"]}
+    assert users["operator"] == {"token": "t", "as": deployer}
+    assert "as" not in users["someone"], "only the current context's user"
+    assert made.stat().st_mode & 0o077 == 0, "a credential: private to the operator"
+    in_cluster = impersonating_kubeconfig(None, deployer, tmp_path / "pod.kubeconfig")
+    (user,) = yaml.safe_load(in_cluster.read_text())["users"]
+    assert user["user"]["as"] == deployer and user["user"]["tokenFile"].endswith("/token")

@@ -3,9 +3,11 @@
 Resolve Issue (IT4IT 5.7.4): "collaborate on the execution of the course of action (e.g., a
 Pipeline or Runbook)". The Playbook runbook plugin plans the step (runbook, playbook text,
 timeout, extravars); this module runs it with ansible-runner on the operator's own host:
-inventory `localhost` over the local connection with the operator's Python, so a runbook reaches
-the cluster as the operator does, through KUBECONFIG when one is given, else the pod's service
-account. Runbooks use ansible.builtin modules (no collections are installed).
+inventory `localhost` over the local connection with the operator's Python. A runbook is the
+release's code, so it reaches the cluster as the tenant does, never with the operator's rights:
+its KUBECONFIG (built from the operator's, or from the pod's service account) impersonates the
+instance namespace's deployer (`impersonate`). Runbooks use ansible.builtin modules (no
+collections are installed).
 
 Each run gets a private directory (mode 0700) holding everything ansible writes: HOME, its local
 and remote temp, config, playbook, inventory, extravars and artifacts. So it works on a read-only
@@ -39,6 +41,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import ansible_runner  # type: ignore[import-untyped]
+import yaml
 from ansible_runner.exceptions import AnsibleRunnerException  # type: ignore[import-untyped]
 
 log = logging.getLogger(__name__)
@@ -86,12 +89,15 @@ def run_playbook(
     timeout: float,
     on_event: Callable[[dict[str, Any]], None],
     kubeconfig: str | None = None,
+    impersonate: str | None = None,
 ) -> PlaybookResult:
     """Run `playbook_yaml` against localhost with `extravars`, for at most `timeout` seconds.
 
     `on_event` receives each task start and task result as a short dict {at, event, task,
     host, message} while the playbook runs; an exception it raises is logged, not propagated.
-    KUBECONFIG is set to `kubeconfig` when given. Whole seconds: the timeout is rounded up, and
+    KUBECONFIG is set to `kubeconfig` when given, acting as `impersonate` when that is given
+    (the kubeconfig's `as`; without a kubeconfig, built from the pod's service account). Whole
+    seconds: the timeout is rounded up, and
     a run past it is stopped within about a second.
     """
     if timeout <= 0:
@@ -102,6 +108,8 @@ def run_playbook(
     root = Path(tempfile.mkdtemp(prefix="it4it-playbook-"))
     try:
         _prepare(root, playbook_yaml)
+        if impersonate:
+            kubeconfig = str(impersonating_kubeconfig(kubeconfig, impersonate, root / "kubeconfig"))
         try:
             runner = ansible_runner.run(
                 private_data_dir=str(root),
@@ -223,6 +231,51 @@ def _inventory() -> str:
         "localhost ansible_connection=local "
         f"ansible_python_interpreter={shlex.quote(sys.executable)}\n"
     )
+
+
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+
+
+def impersonating_kubeconfig(source: str | None, user: str, path: Path) -> Path:
+    """A kubeconfig at `path` (mode 0600) whose current user acts as `user`: the `source`
+    kubeconfig's current context, or the pod's service account when there is none."""
+    if source:
+        config = yaml.safe_load(Path(source).read_text()) or {}
+        current = config.get("current-context")
+        contexts = {c["name"]: c["context"] for c in config.get("contexts") or []}
+        name = (contexts.get(current) or {}).get("user")
+        for entry in config.get("users") or []:
+            if entry.get("name") == name:
+                entry.setdefault("user", {})["as"] = user
+    else:
+        host = os.environ.get("KUBERNETES_SERVICE_HOST", "kubernetes.default.svc")
+        port = os.environ.get("KUBERNETES_SERVICE_PORT", "443")
+        config = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": "in-cluster",
+            "clusters": [
+                {
+                    "name": "in-cluster",
+                    "cluster": {
+                        "server": f"https://{host}:{port}",
+                        "certificate-authority": str(SERVICE_ACCOUNT_DIR / "ca.crt"),
+                    },
+                }
+            ],
+            "users": [
+                {
+                    "name": "operator",
+                    "user": {"tokenFile": str(SERVICE_ACCOUNT_DIR / "token"), "as": user},
+                }
+            ],
+            "contexts": [
+                {"name": "in-cluster", "context": {"cluster": "in-cluster", "user": "operator"}}
+            ],
+        }
+    path.touch(mode=0o600)
+    path.write_text(yaml.safe_dump(config))
+    return path
 
 
 def _environment(root: Path, marker: str, kubeconfig: str | None) -> dict[str, str]:

@@ -18,6 +18,7 @@ from it4it_operator import GROUP
 from it4it_operator.controllers.operate.playbook import run_playbook
 from it4it_operator.k8s.errors import ApiError
 from it4it_operator.plugins.registry import PluginError
+from it4it_operator.stages.deploy.deployer import deployer_user
 from it4it_operator.stages.release.wire import format_time
 
 if TYPE_CHECKING:
@@ -82,5 +83,6 @@ def _playbook(p: Pass, run: dict[str, Any]) -> tuple[str, str]:
         timeout=float(run.get("timeoutSeconds") or 300),
         on_event=on_event,
         kubeconfig=os.environ.get("KUBECONFIG"),
+        impersonate=deployer_user(p.incident["metadata"]["namespace"], p.ctx.settings.deployer),
     )
     return result.status, f"runbook {run.get('runbook')}: {result.message}"
