@@ -1,5 +1,6 @@
 # The two front-door commands are `make run` (the operator on a local control plane) and
-# `make test` (lint, unit tests, then integration tests on a fresh local control plane).
+# `make test` (lint, unit tests, integration tests and the short fault suite, each on a fresh
+# local control plane).
 # Everything they need is installed here: a virtual environment in .venv/, and the control
 # plane's binaries, built once from their Go modules into ~/.cache/it4it-operator/.
 
@@ -14,13 +15,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 help:
 	@echo "make run           run the operator on the local control plane (or \$$KUBECONFIG)"
-	@echo "make test          ruff, mypy, import-linter, unit tests, integration tests"
+	@echo "make test          ruff, mypy, import-linter, unit, integration, short fault suite"
 	@echo "make cluster-up    start the local control plane in the background (.cluster/)"
 	@echo "make cluster-down  stop it"
 	@echo "make crds          regenerate crds/ from the API models"
 	@echo "make bench         the controller-core benchmark (N=1000; make bench N=200, make bench-10k)"
 	@echo "make faults        the fault suite (200 subscriptions, 100 kills; SEED=n repeats a run)"
-	@echo "make faults-short  its short version (not yet part of make test)"
+	@echo "make faults-short  its short version (part of make test)"
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,7 +57,7 @@ faults: binaries
 faults-short: binaries
 	$(if $(SEED),IT4IT_FAULTS_SEED=$(SEED)) $(BIN)/pytest tests/faults -q $(PYTEST_ARGS)
 
-test: lint unit integration
+test: lint unit integration faults-short
 
 run: binaries
 	$(BIN)/it4it dev run --dir $(CLUSTER_DIR)
