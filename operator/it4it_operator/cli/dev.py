@@ -1,7 +1,8 @@
-"""The `it4it` command: run the operator, generate CRDs, manage the local control plane.
+"""The operator's and developer's commands: run the operator, the local control plane, CRDs.
 
-Each subcommand imports what it needs lazily, so `it4it crds` works without a cluster and
-`it4it cluster up` without the operator's dependencies being touched.
+`it4it run` is the operator process (the image's entrypoint), `it4it cluster` and `it4it dev
+run` the local control plane of `make run`, `it4it crds` the generator of crds/, `it4it plugins`
+the automation plugins installed. Each imports what it needs lazily.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from it4it_operator.cli.common import add_output_flag, emit, format_table
 
 DEFAULT_CLUSTER_DIR = Path(".cluster")
 
@@ -92,98 +94,23 @@ In another shell:
     os.execv(sys.executable, [sys.executable, "-m", "it4it_operator.cli", "run"])
 
 
-def _catalog(args: argparse.Namespace) -> int:
-    """Select an Offer, for people: what a namespace may order now."""
-    import dataclasses
-    import json
-
-    import yaml
-
-    from it4it_operator import API_VERSION
-    from it4it_operator.controllers.context import utc_now
-    from it4it_operator.k8s import Kube
-    from it4it_operator.stages.consume.catalog import catalog, format_table
-
-    kube = Kube.connect()
-    labels: dict[str, str] = {}
-    if args.namespace:
-        found = kube.namespace_labels(args.namespace)
-        if found is None:
-            print(f"namespace {args.namespace} does not exist", file=sys.stderr)
-            return 1
-        labels = found
-    rows = catalog(
-        kube.list_objects(API_VERSION, "ServiceOffer"),
-        namespace=args.namespace,
-        labels=labels,
-        now=utc_now(),
-        search=args.search,
-        category=args.category,
-    )
-    if args.output == "table":
-        print(format_table(rows))
-    else:
-        data = [dataclasses.asdict(r) for r in rows]
-        print(json.dumps(data, indent=2) if args.output == "json" else yaml.safe_dump(data))
-    return 0
-
-
 def _plugins(args: argparse.Namespace) -> int:
     """The automation plugins installed (entry points of group it4it.plugins)."""
+    import dataclasses
+
     from it4it_operator.plugins.registry import load_plugins
 
     rows = load_plugins().describe()
     header = ("TYPE", "NAME", "SOURCE", "HANDLES")
-    table = [header, *((r.type, r.name, r.source, r.handles) for r in rows)]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    return 0
-
-
-INCIDENT_COLUMNS = ("NAMESPACE", "NAME", "PRIORITY", "PHASE", "INSTANCE", "SYMPTOM", "ACTION")
-
-
-def _incidents(args: argparse.Namespace) -> int:
-    """Operate, for SREs: the incidents of a namespace (or all), most urgent first."""
-    import json
-
-    import yaml
-
-    from it4it_operator import API_VERSION
-    from it4it_operator.k8s import Kube
-
-    found = Kube.connect().list_objects(API_VERSION, "Incident", args.namespace)
-    if not args.all:
-        found = [i for i in found if (i.get("status") or {}).get("phase") != "Closed"]
-    found.sort(
-        key=lambda i: ((i.get("status") or {}).get("priority") or "P9", i["metadata"]["name"])
+    emit(
+        [dataclasses.asdict(r) for r in rows],
+        args.output,
+        lambda: format_table(header, [(r.type, r.name, r.source, r.handles) for r in rows]),
     )
-    if args.output != "table":
-        print(json.dumps(found, indent=2) if args.output == "json" else yaml.safe_dump(found))
-        return 0
-    rows = [INCIDENT_COLUMNS] + [
-        (
-            i["metadata"]["namespace"],
-            i["metadata"]["name"],
-            str((i.get("status") or {}).get("priority") or "-"),
-            str((i.get("status") or {}).get("phase") or "-"),
-            str(i["spec"].get("instance")),
-            str((i.get("status") or {}).get("symptom") or "-"),
-            str((i.get("status") or {}).get("courseOfAction") or "-"),
-        )
-        for i in found
-    ]
-    widths = [max(len(r[c]) for r in rows) for c in range(len(INCIDENT_COLUMNS))]
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="it4it", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cluster = sub.add_parser("cluster", help="the local control plane (etcd, apiserver, KWOK)")
     cluster.add_argument("action", choices=["up", "down", "status", "build"])
     cluster.add_argument(
@@ -223,33 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--dir", type=Path, default=DEFAULT_CLUSTER_DIR)
     dev.set_defaults(func=_dev_run)
 
-    cat = sub.add_parser("catalog", help="the service offers a namespace may order")
-    cat.add_argument("--namespace", "-n", help="the ordering namespace (default: any)")
-    cat.add_argument("--search", help="case-insensitive text in name, description or tags")
-    cat.add_argument("--category", help="only offers of this category")
-    cat.add_argument("-o", "--output", choices=["table", "json", "yaml"], default="table")
-    cat.set_defaults(func=_catalog)
-
-    inc = sub.add_parser("incidents", help="incidents on the instances, most urgent first")
-    inc.add_argument("--namespace", "-n", help="one namespace (default: all)")
-    inc.add_argument("--all", action="store_true", help="closed ones too")
-    inc.add_argument("-o", "--output", choices=["table", "json", "yaml"], default="table")
-    inc.set_defaults(func=_incidents)
-
     plugins = sub.add_parser("plugins", help="list the automation plugins installed")
+    add_output_flag(plugins)
     plugins.set_defaults(func=_plugins)
 
     crds = sub.add_parser("crds", help="write the CRD YAML generated from the API models")
     crds.add_argument("--out", type=Path, default=Path("crds"))
     crds.set_defaults(func=_crds)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    func: Callable[[argparse.Namespace], int] = args.func
-    return func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
