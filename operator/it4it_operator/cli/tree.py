@@ -17,6 +17,7 @@ from typing import Any
 from it4it_operator.cli.common import condition
 
 TRUE, FALSE, UNKNOWN = "True", "False", "Unknown"
+AWAITING_APPROVAL = "AwaitingApproval"
 DONE_PHASES = frozenset({"Resolved", "Closed"})
 HEALTH_READY = {"Healthy": TRUE, "Progressing": FALSE, "Degraded": FALSE, "Missing": FALSE}
 
@@ -118,6 +119,19 @@ def actual_name(dpi: Mapping[str, Any]) -> str:
     return str((dpi.get("status") or {}).get("actual") or dpi["metadata"]["name"])
 
 
+def approve_hint(node: Node) -> None:
+    """An instance awaiting approval says how to approve with this command, not with the
+    `echo ... | kubectl apply` the operator's message spells out."""
+    if node.reason != AWAITING_APPROVAL:
+        return
+    waiting = node.message.split(". To approve", 1)[0].rstrip(".")
+    where = f" -n {node.namespace}" if node.namespace else ""
+    node.message = (
+        f"{waiting}. Someone other than the requester approves it with: "
+        f"kubectl it4it approve {node.name}{where}"
+    )
+
+
 def instance_tree(
     dpi: Mapping[str, Any],
     actuals: Mapping[str, Mapping[str, Any]],
@@ -126,6 +140,7 @@ def instance_tree(
     """A DesiredProductInstance, its ActualProductInstance (from `actuals` by name), the
     objects applied and the open incidents."""
     node = ready_node(dpi)
+    approve_hint(node)
     name = actual_name(dpi)
     actual = actuals.get(name)
     if actual is None:
