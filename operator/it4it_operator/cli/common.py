@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -113,3 +114,6 @@ def run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> 
         return fail(str(exc))
     except ApiError as exc:
         return fail(str(exc), EXIT_REFUSED)
+    except BrokenPipeError:  # `... | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_USAGE
