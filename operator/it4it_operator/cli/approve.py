@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -147,8 +148,9 @@ def _approve(args: argparse.Namespace) -> int:
             return fail(f"the API server refused the Approval: {exc}", EXIT_REFUSED)
     if decision.code == EXIT_OK:
         print(decision.message)
-        return EXIT_OK
-    return fail(decision.message, decision.code)
+    else:
+        print(f"nothing to approve: {decision.message}", file=sys.stderr)
+    return decision.code
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
