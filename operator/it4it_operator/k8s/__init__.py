@@ -4,5 +4,6 @@ Handlers call `Kube`; stage logic never sees it (import-linter keeps it that way
 """
 
 from it4it_operator.k8s.kube import FIELD_MANAGER, Kube
+from it4it_operator.k8s.kubeconfig import KubeconfigError, context_namespace
 
-__all__ = ["FIELD_MANAGER", "Kube"]
+__all__ = ["FIELD_MANAGER", "Kube", "KubeconfigError", "context_namespace"]

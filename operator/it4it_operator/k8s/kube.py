@@ -16,13 +16,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
-import os
 import secrets
 import threading
 from collections.abc import Mapping
 from typing import Any
 
-from kubernetes import client, config
+from kubernetes import client
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
@@ -30,6 +29,7 @@ from it4it_operator.k8s.cache import Cache, Watch
 from it4it_operator.k8s.errors import ApiError, NotFoundError
 from it4it_operator.k8s.http import Http, Query
 from it4it_operator.k8s.informer import ResourceInfo
+from it4it_operator.k8s.kubeconfig import load_configuration
 from it4it_operator.k8s.store import Obj
 
 FIELD_MANAGER = "it4it-operator"
@@ -70,15 +70,17 @@ class Kube:
 
     @classmethod
     def connect(
-        cls, cache: Cache | None = None, kubeconfig: str | None = None, pool: int = 32
+        cls,
+        cache: Cache | None = None,
+        kubeconfig: str | None = None,
+        pool: int = 32,
+        *,
+        context: str | None = None,
     ) -> Kube:
-        """In-cluster configuration when running in a Pod, else the kubeconfig; without a
-        cache every read is a request (the CLI)."""
-        try:
-            config.load_incluster_config()
-        except config.ConfigException:
-            # KUBECONFIG is read now, not when the client was imported (`make run` sets it late).
-            config.load_kube_config(config_file=kubeconfig or os.environ.get("KUBECONFIG"))
+        """In-cluster configuration when running in a Pod, else the kubeconfig (a kubeconfig
+        or context named here wins over the Pod's); without a cache every read is a request
+        (the CLI). A kubeconfig that cannot be loaded raises KubeconfigError."""
+        load_configuration(kubeconfig, context)
         configuration = client.Configuration.get_default_copy()
         configuration.connection_pool_maxsize = pool
         api_client = client.ApiClient(configuration)
@@ -168,6 +170,20 @@ class Kube:
 
     def by_index(self, kind: str, index: str, value: str) -> list[Obj]:
         return self.cache.store(kind).by_index(index, value)
+
+    def whoami(self) -> dict[str, Any]:
+        """The requesting user as the API server authenticated it (a SelfSubjectReview, what
+        `kubectl auth whoami` asks): `username`, `groups`, `uid`, `extra`."""
+        if self.http is None:
+            raise RuntimeError("Kube without a connection")
+        review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+        answer = self.http.request(
+            "POST",
+            "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+            body=review,
+            what="SelfSubjectReview",
+        )
+        return dict((answer.get("status") or {}).get("userInfo") or {})
 
     def namespace_labels(self, name: str) -> dict[str, str] | None:
         found = self.get("v1", "Namespace", name)

@@ -29,12 +29,18 @@ class ApprovalView:
     approver: str
 
 
+def approval_name(instance: str, plan_hash: str) -> str:
+    """The conventional name of the Approval of `plan_hash`: `<instance>-<first 10 hex>`, so
+    approving the same plan twice names the same object."""
+    return f"{instance}-{plan_hash.removeprefix('sha256:')[:10]}"
+
+
 def approval_hint(plan_hash: str, *, instance: str, namespace: str | None) -> str:
     """A kubectl command that creates the Approval for `plan_hash` (approver to be filled in)."""
     body = {
         "apiVersion": API_VERSION,
         "kind": "Approval",
-        "metadata": {"name": f"{instance}-{plan_hash.removeprefix('sha256:')[:10]}"},
+        "metadata": {"name": approval_name(instance, plan_hash)},
         "spec": {"desiredInstance": instance, "planHash": plan_hash, "approver": "<you>"},
     }
     target = f" -n {namespace}" if namespace else ""
