@@ -30,6 +30,8 @@ def operator(
         "IT4IT_RESYNC_SECONDS": "3600",
         "IT4IT_METRICS_ADDRESS": "127.0.0.1",
         "IT4IT_METRICS_PORT": str(free_port()),
+        # Chart archives of Helm releases, cached by digest, in this session's folder.
+        "IT4IT_CHART_CACHE": str(tmp_path_factory.mktemp("chart-cache")),
     }
     # On the local control plane the operator has its own user, whose requests are audited.
     kubeconfig = getattr(cluster, "operator_kubeconfig", cluster.kubeconfig)
