@@ -32,6 +32,8 @@ def operator(
         "IT4IT_RESYNC_SECONDS": "3600",
         "IT4IT_METRICS_ADDRESS": "127.0.0.1",
         "IT4IT_METRICS_PORT": str(free_port()),
+        # Chart archives of Helm releases, cached by digest, in this session's folder.
+        "IT4IT_CHART_CACHE": str(tmp_path_factory.mktemp("chart-cache")),
     }
     # The operator as the chart installs it: its ServiceAccount's token and exactly the chart's
     # RBAC (so every flow proves those rights suffice); its requests are audited.

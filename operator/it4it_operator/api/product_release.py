@@ -1,18 +1,17 @@
 """ProductRelease: the versioned, accepted, immutable release package (Integrate -> Deploy).
 
-The product team's CI pipeline writes it: images pinned by digest, the deployment design as
-manifests with placeholders, the JSON Schema of the parameters a deployment may set, release
-notes, known defects with workarounds and courses of action, and the runbooks (Ansible
-playbooks) they run. Once `acceptance.accepted` is true the spec is frozen by a CEL transition
-rule, so what was tested is exactly what is deployed; status.operations, the feedback from
-Operate, is status and stays writable.
-"""
+The product team's CI pipeline writes it: images pinned by digest, the deployment design (inline
+manifests with placeholders, or a Helm chart pinned by the digest of its archive), the JSON
+Schema of the parameters a deployment may set, release notes, known defects with workarounds and
+courses of action, and the runbooks (Ansible playbooks) they run. Once `acceptance.accepted` is
+true the spec is frozen by a CEL transition rule, so what was tested is exactly what is deployed;
+status.operations, the feedback from Operate, is status and stays writable."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from it4it_operator.api.common import (
     ApiModel,
@@ -45,6 +44,11 @@ RUNBOOKS_EXIST = cel(
     " (has(self.runbooks) && self.runbooks.exists(r, r.name == d.runbook)))",
     "every knownDefects[].runbook must name one of spec.runbooks",
     field_path=".knownDefects",
+)
+MANIFESTS_XOR_CHART = cel(
+    "has(self.manifests) != has(self.chart)",
+    "exactly one of spec.manifests or spec.chart must be set (the deployment design is inline "
+    "manifests or a Helm chart)",
 )
 IMMUTABLE_ONCE_ACCEPTED = cel(
     "!has(oldSelf.acceptance) || !oldSelf.acceptance.accepted || self == oldSelf",
@@ -96,6 +100,39 @@ class Manifest(ApiModel):
         description="Kind of the object, e.g. Deployment."
     )
     metadata: ManifestMetadata = Field(description="Object metadata; name is required.")
+
+
+ChartRepository = Annotated[
+    str, StringConstraints(min_length=8, max_length=2048, pattern=r"^(https?|oci)://[^\s]+$")
+]
+ChartName = Annotated[
+    str, StringConstraints(min_length=1, max_length=250, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+]
+
+
+class Chart(ApiModel):
+    """A Helm chart as the deployment design, pinned by the sha256 of its archive."""
+
+    repository: ChartRepository = Field(
+        description="Chart repository: an HTTP(S) repository (its index.yaml is read, e.g. "
+        "https://charts.example.com/stable) or an OCI registry path (oci://registry.example.com"
+        "/charts, pulled with helm)."
+    )
+    name: ChartName = Field(description="Name of the chart in the repository, e.g. guestbook.")
+    version: SemVer = Field(
+        description="Exact chart version, e.g. 1.2.3 (not a range: a release must not move)."
+    )
+    digest: Sha256 = Field(
+        description="sha256 of the chart archive (.tgz), sha256:<64 hex>; the archive is "
+        "verified against it before anything is rendered, and cached by it."
+    )
+    values: FreeForm | None = Field(
+        default=None,
+        description="Fixed values for the chart; string values may hold the placeholders "
+        "$(params.NAME), $(images.NAME), $(instance.name) and $(instance.namespace). The "
+        "validated parameters are merged over them at the top level (objects key by key, "
+        "anything else replaced), and helm renders with the result.",
+    )
 
 
 class KnownDefect(ApiModel):
@@ -160,7 +197,7 @@ class ProductReleaseSpec(ApiModel):
     """The release package: build package, deployment design, parameters and knowledge."""
 
     model_config = ConfigDict(
-        json_schema_extra=validations(IMMUTABLE_ONCE_ACCEPTED, RUNBOOKS_EXIST)
+        json_schema_extra=validations(IMMUTABLE_ONCE_ACCEPTED, RUNBOOKS_EXIST, MANIFESTS_XOR_CHART)
     )
 
     product: DnsLabel = Field(description="The product this is a release of (a DNS label).")
@@ -171,14 +208,20 @@ class ProductReleaseSpec(ApiModel):
     parameters: FreeForm | None = Field(
         default=None,
         description="JSON Schema (2020-12) of the values a deployment may set, with defaults; "
-        "referenced in manifests as $(params.NAME).",
+        "referenced in manifests as $(params.NAME), and given to a chart as values.",
     )
-    manifests: list[Manifest] = Field(
+    manifests: list[Manifest] | None = Field(
+        default=None,
         min_length=1,
         max_length=200,
         description="Deployment design: namespaced Kubernetes objects with placeholders "
         "$(params.NAME), $(images.NAME), $(instance.name), $(instance.namespace). A value "
-        "that is exactly one placeholder keeps the parameter's type.",
+        "that is exactly one placeholder keeps the parameter's type. Exclusive with chart.",
+    )
+    chart: Chart | None = Field(
+        default=None,
+        description="Deployment design as a Helm chart, rendered with helm template at plan "
+        "time; its objects pass the same checks as manifests. Exclusive with manifests.",
     )
     release_notes: LongText | None = Field(default=None, description="What changed, for people.")
     known_defects: list[KnownDefect] = Field(
@@ -195,6 +238,12 @@ class ProductReleaseSpec(ApiModel):
     acceptance: Acceptance | None = Field(
         default=None, description="Acceptance verdict; accepted freezes the spec."
     )
+
+    @model_validator(mode="after")
+    def _one_design(self) -> ProductReleaseSpec:
+        if (self.manifests is None) == (self.chart is None):
+            raise ValueError(MANIFESTS_XOR_CHART["message"])
+        return self
 
 
 class ReleaseOperations(ApiModel):
@@ -231,7 +280,7 @@ class ProductReleaseStatus(StatusBase):
 
 
 class ProductRelease(Resource):
-    """A versioned release package of a product: images, manifests, parameters, knowledge."""
+    """A versioned release package: images, manifests or a Helm chart, parameters, knowledge."""
 
     kind: Literal["ProductRelease"] = Field(default="ProductRelease", description="ProductRelease")
     spec: ProductReleaseSpec = Field(description="The release package, frozen once accepted.")

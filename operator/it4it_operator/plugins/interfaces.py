@@ -19,11 +19,24 @@ Health = Literal["Healthy", "Progressing", "Degraded", "Missing"]
 
 class RenderError(ValueError):
     """The deployment design cannot be rendered; one sentence per problem, each naming the
-    manifest and the field."""
+    manifest and the field.
 
-    def __init__(self, problems: list[str]) -> None:
+    `reason` becomes the Planned condition's reason (CamelCase, stable). `retry_seconds` says
+    that trying again may help (a repository that is down, a chart not published yet) and how
+    soon; None means only a change of the release or the parameters can.
+    """
+
+    def __init__(
+        self,
+        problems: list[str],
+        *,
+        reason: str = "RenderFailed",
+        retry_seconds: float | None = None,
+    ) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+        self.reason = reason
+        self.retry_seconds = retry_seconds
 
 
 @dataclass(frozen=True)

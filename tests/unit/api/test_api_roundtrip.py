@@ -82,16 +82,25 @@ def from_schema(node: dict[str, Any]) -> st.SearchStrategy[Any]:
     raise AssertionError(f"no strategy for {node}")
 
 
+SPEC_RULES = {
+    # The CEL rules that the models check too, so generated objects must keep them.
+    "ProductRelease": lambda spec: ("manifests" in spec) != ("chart" in spec),
+}
+
+
 @cache
 def resources(name: str) -> st.SearchStrategy[dict[str, Any]]:
     kind = kind_named(name)
     schema = crd(kind)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]
+    spec = from_schema(schema["spec"])
+    if name in SPEC_RULES:
+        spec = spec.filter(SPEC_RULES[name])
     return st.fixed_dictionaries(
         {
             "apiVersion": st.just("it4it.dev/v1alpha1"),
             "kind": st.just(kind.kind),
             "metadata": st.just({"name": "sample", "generation": 1}),
-            "spec": from_schema(schema["spec"]),
+            "spec": spec,
             "status": from_schema(schema["status"]),
         }
     )

@@ -53,6 +53,7 @@ def load(*points: FakeEntryPoint, disabled: tuple[str, ...] = ()) -> Any:
 def test_the_builtins_load_through_entry_points() -> None:
     registry = load_plugins()
     assert isinstance(registry.renderer("inline"), Renderer)
+    assert isinstance(registry.renderer("helm"), Renderer)
     assert isinstance(registry.runbook("Reapply"), RunbookAction)
     assert all(isinstance(n, Notifier) for n in registry.notifiers.values())
     assert "kubernetes-events" in registry.notifiers
@@ -98,8 +99,8 @@ def test_assess(group: str, kind: str, obj: dict[str, Any] | None, health: str) 
 
 
 def test_an_unknown_renderer_lists_the_installed_ones() -> None:
-    with pytest.raises(PluginNotFoundError, match=r"'helm' \(installed: inline\)"):
-        load_plugins().renderer("helm")
+    with pytest.raises(PluginNotFoundError, match=r"'kustomize' \(installed: helm, inline\)"):
+        load_plugins().renderer("kustomize")
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,15 @@
 """Plan & Approve Deployment (IT4IT 5.4): from a DesiredProductInstance to an approved plan.
 
 Resolves the ProductRelease (it must exist and be accepted), renders its deployment design with
-the instance's parameters through the renderer plugin, confines the objects to the instance's
+the instance's parameters through the renderer plugin of that design (inline `manifests` or a
+Helm `chart`), confines the objects to the instance's
 namespace, hashes the plan, then asks whether it is approved and whether the change window is
 open. Errors come back as Outcomes for the Planned and Approved conditions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,15 +17,18 @@ from it4it_operator import API_VERSION
 from it4it_operator.api.desired_instance import DesiredProductInstanceSpec
 from it4it_operator.controllers.context import Context
 from it4it_operator.controllers.deploy.labels import APPROVAL_KIND, RELEASE_KIND
-from it4it_operator.plugins.interfaces import RenderContext
+from it4it_operator.plugins.interfaces import RenderContext, RenderError
 from it4it_operator.stages.deploy.approval import ApprovalView, decide_approval
-from it4it_operator.stages.deploy.plan import Plan, PlanError, make_plan
+from it4it_operator.stages.deploy.plan import Plan, PlanError, PlanRenderError, make_plan
 from it4it_operator.stages.deploy.window import WindowError, WindowState, window_state
 from it4it_operator.stages.outcome import Outcome
 
 PLANNED = "Planned"
 APPROVED = "Approved"
 INLINE_RENDERER = "inline"
+DESIGN_RENDERERS = (("chart", "helm"), ("manifests", INLINE_RENDERER))
+"""Which renderer plugin renders which deployment design: the spec field it lives in, in the
+order they are looked for (the API allows exactly one)."""
 REQUESTED_BY = "it4it.dev/requested-by"
 """Who last changed the instance's spec, stamped by the MutatingAdmissionPolicy in
 manifests/admission; an Approval by that user does not count (nobody approves their own)."""
@@ -36,6 +41,21 @@ class Target:
     release_namespace: str
     release_name: str
     parameters: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Unplanned(Outcome):
+    """Planned=False, and when trying again later may help without a change, how soon."""
+
+    retry_seconds: float | None = None
+
+
+def renderer_name(release_spec: Mapping[str, Any]) -> str:
+    """The renderer plugin for the release's deployment design: helm for a chart."""
+    for design, renderer in DESIGN_RENDERERS:
+        if release_spec.get(design) is not None:
+            return renderer
+    return INLINE_RENDERER  # it reports the missing design in a sentence
 
 
 @dataclass(frozen=True)
@@ -98,19 +118,22 @@ def plan_target(
     if extra_replicas:
         scaled = with_extra_replicas(target.parameters, spec.get("parameters"), extra_replicas)
         target = Target(target.release_namespace, target.release_name, scaled)
-    renderer = ctx.plugins.renderer(INLINE_RENDERER)
+    renderer = ctx.plugins.renderer(renderer_name(spec))
     images = RenderContext.images_of(spec)
 
     def render(params: dict[str, Any]) -> list[dict[str, Any]]:
-        return renderer.render(
-            spec,
-            RenderContext(
-                params=params,
-                images=images,
-                instance_name=meta["name"],
-                instance_namespace=meta["namespace"],
-            ),
+        context = RenderContext(
+            params=params,
+            images=images,
+            instance_name=meta["name"],
+            instance_namespace=meta["namespace"],
         )
+        try:
+            return renderer.render(spec, context)
+        except RenderError as exc:
+            raise PlanRenderError(
+                exc.problems, reason=exc.reason, retry_seconds=exc.retry_seconds
+            ) from exc
 
     try:
         plan = make_plan(
@@ -125,7 +148,7 @@ def plan_target(
             allowed_kinds=ctx.settings.allowed_kinds,
         )
     except PlanError as exc:
-        return Outcome.false(PLANNED, exc.reason, str(exc))
+        return Unplanned(PLANNED, "False", exc.reason, str(exc), exc.retry_seconds)
     return PlannedRelease(target, release, plan)
 
 

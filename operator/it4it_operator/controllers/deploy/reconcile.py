@@ -72,6 +72,8 @@ class Pass:
     dpi: dict[str, Any]
     spec: DesiredProductInstanceSpec
     w: StatusWriter
+    retry_in: float | None = None
+    """Set when there is no plan yet but trying again later may help (a chart repository down)."""
 
     @property
     def status(self) -> dict[str, Any]:
@@ -207,8 +209,11 @@ def _target(p: Pass) -> tuple[planning.PlannedRelease, bool] | None:
     )
     if isinstance(planned, Outcome):
         p.w.set(planned)
-        # A release not there yet may still arrive (GitOps syncs in any order): keep trying.
-        waiting = planned.reason == "ReleaseNotFound"
+        # A release not there yet may still arrive (GitOps syncs in any order), a chart
+        # repository may come back: keep trying.
+        retry = planned.retry_seconds if isinstance(planned, planning.Unplanned) else None
+        waiting = planned.reason == "ReleaseNotFound" or retry is not None
+        p.retry_in = retry
         p.not_ready(
             planned.reason,
             planned.message,
@@ -253,7 +258,7 @@ def _target(p: Pass) -> tuple[planning.PlannedRelease, bool] | None:
 def _reconcile(p: Pass) -> float | None:
     chosen = _target(p)
     if chosen is None:
-        return None
+        return p.retry_in
     planned, rolled_back = chosen
     plan_hash = planned.plan.plan_hash
     if not rolled_back and (asked := _rollback_asked(p)):

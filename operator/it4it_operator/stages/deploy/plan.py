@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from it4it_operator.stages.deploy.disable import scale_to_zero
 from it4it_operator.stages.deploy.objects import KindKey, kind_key
@@ -30,17 +30,31 @@ OTHER_SECONDS = 1
 """Estimated seconds to apply any other object."""
 
 Render = Callable[[dict[str, Any]], Sequence[Mapping[str, Any]]]
-"""Filled-in parameters -> rendered objects; raises ValueError (e.g. RenderError) when it can't."""
+"""Filled-in parameters -> rendered objects; raises ValueError (e.g. RenderError) when it can't,
+or a PlanRenderError that carries its own reason and retry."""
 
 
 class PlanError(ValueError):
-    """No plan can be made; `reason` is the Planned condition's reason, `problems` the sentences."""
+    """No plan can be made; `reason` is the Planned condition's reason, `problems` the sentences.
 
-    reason: ClassVar[str] = "PlanFailed"
+    `retry_seconds` is set when trying again later may help without any change (a chart
+    repository that is down); None when a person must change something.
+    """
 
-    def __init__(self, problems: list[str]) -> None:
+    reason: str = "PlanFailed"
+
+    def __init__(
+        self,
+        problems: list[str],
+        *,
+        reason: str | None = None,
+        retry_seconds: float | None = None,
+    ) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+        if reason:
+            self.reason = reason
+        self.retry_seconds = retry_seconds
 
 
 class PlanParameterError(PlanError):
@@ -132,6 +146,8 @@ def make_plan(
         raise PlanParameterError(exc.problems) from exc
     try:
         rendered = render(filled)
+    except PlanError:
+        raise  # the caller's renderer already said which reason
     except ValueError as exc:
         raise PlanRenderError([str(exc)]) from exc
     try:
