@@ -102,18 +102,29 @@ def _catalog(args: argparse.Namespace) -> int:
     from it4it_operator import API_VERSION
     from it4it_operator.controllers.context import utc_now
     from it4it_operator.k8s import Kube
+    from it4it_operator.k8s.errors import ForbiddenError
     from it4it_operator.stages.consume.catalog import catalog, format_table
 
     kube = Kube.connect()
     labels: dict[str, str] = {}
-    if args.namespace:
-        found = kube.namespace_labels(args.namespace)
-        if found is None:
-            print(f"namespace {args.namespace} does not exist", file=sys.stderr)
-            return 1
-        labels = found
+    try:
+        if args.namespace:
+            found = kube.namespace_labels(args.namespace)
+            if found is None:
+                print(f"namespace {args.namespace} does not exist", file=sys.stderr)
+                return 1
+            labels = found
+        offers = kube.list_objects(API_VERSION, "ServiceOffer")
+    except ForbiddenError as exc:
+        # The people's roles (manifests/rbac/20-user-roles.yaml) grant exactly these reads.
+        print(
+            f"it4it catalog: {exc.message} (reading the catalog needs the ClusterRole"
+            " it4it-catalog-viewer; --namespace also needs it4it-consumer in that namespace)",
+            file=sys.stderr,
+        )
+        return 1
     rows = catalog(
-        kube.list_objects(API_VERSION, "ServiceOffer"),
+        offers,
         namespace=args.namespace,
         labels=labels,
         now=utc_now(),

@@ -54,29 +54,36 @@ RELEASE_XOR_BUNDLE = cel(
     "exactly one of spec.release or spec.bundle must be set",
 )
 # Every contract change goes through re-agreement (5.6.3 Agree to Service Offer): what a
-# subscriber agreed to under a terms version, its price and its SLA and the terms' wording,
-# cannot change under that version. The provider's cost is not part of the contract. Transition
-# rules (oldSelf): checked on updates only; `.?` reads an optional field as optional.none() when
-# it is absent or null, so adding or removing an SLA target counts as a change.
+# subscriber agreed to under a terms version, its price, its SLA and the terms' wording, cannot
+# change under that version. The provider's cost is not part of the contract. Transition rules
+# (oldSelf) are checked on updates only. Adding or removing the optional SLA or summary counts
+# as a change (has() is false for an absent or null field). No optional types (`.?`): the API
+# server cannot bound the cost of comparing them and refuses the CRD.
 _SAME_TERMS = "self.terms.version != oldSelf.terms.version || "
+
+
+def _unchanged_optional(path: str) -> str:
+    """CEL: the optional field at `path` (below self) is absent in both or equal in both."""
+    new, old = f"self.{path}", f"oldSelf.{path}"
+    return f"(has({new}) ? has({old}) && {new} == {old} : !has({old}))"
+
+
 PRICING_NEEDS_NEW_TERMS = cel(
     _SAME_TERMS + "(self.pricing.price == oldSelf.pricing.price"
     " && self.pricing.currency == oldSelf.pricing.currency"
-    " && self.pricing.?period == oldSelf.pricing.?period)",
+    " && self.pricing.period == oldSelf.pricing.period)",
     "spec.pricing (price, currency or period) cannot change under the same"
     " spec.terms.version: set a new terms.version, which subscribers agree to again",
     field_path=".pricing",
 )
 SLA_NEEDS_NEW_TERMS = cel(
-    _SAME_TERMS + "(self.terms.?sla.?availability == oldSelf.terms.?sla.?availability"
-    " && self.terms.?sla.?supportHours == oldSelf.terms.?sla.?supportHours"
-    " && self.terms.?sla.?responseMinutes == oldSelf.terms.?sla.?responseMinutes)",
+    _SAME_TERMS + _unchanged_optional("terms.sla"),
     "spec.terms.sla cannot change under the same spec.terms.version: set a new"
     " terms.version, which subscribers agree to again",
     field_path=".terms.sla",
 )
 SUMMARY_NEEDS_NEW_TERMS = cel(
-    _SAME_TERMS + "self.terms.?summary == oldSelf.terms.?summary",
+    _SAME_TERMS + _unchanged_optional("terms.summary"),
     "spec.terms.summary cannot change under the same spec.terms.version: set a new"
     " terms.version, which subscribers agree to again",
     field_path=".terms.summary",

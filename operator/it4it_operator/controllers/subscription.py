@@ -1,10 +1,10 @@
 """The Consume value stream (IT4IT 5.6) on a Subscription.
 
-Select an Offer (it exists, is Defined, published and visible to the namespace), Agree to Service Offer
-(the accepted terms version; the Service Contract is recorded in status), Subscribe (parameters
-validated against the offer's schema; one DesiredProductInstance per offer, or per bundle member
-brought up in order, owned by the subscription), Fulfilled and Ready follow the instances, and
-Publish Service Status (availability since agreement, SLA, notifications).
+Select an Offer (it exists, is Defined, published and visible to the namespace), Agree to Service
+Offer (the accepted terms version; the Service Contract is recorded in status), Subscribe
+(parameters validated against the offer's schema; one DesiredProductInstance per offer, or per
+bundle member brought up in order, owned by the subscription), Fulfilled and Ready follow the
+instances, and Publish Service Status (availability since agreement, SLA, notifications).
 """
 
 from __future__ import annotations

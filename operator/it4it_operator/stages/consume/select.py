@@ -35,6 +35,7 @@ def _refusal(
     namespace: str,
     labels: Mapping[str, str],
     now: datetime,
+    *,
     under_contract: bool,
 ) -> tuple[str, str] | None:
     """(reason, message) why `namespace` may not order the offer now, or None when it may."""
@@ -73,19 +74,19 @@ def select_offer(
     `offer` is the ServiceOffer object (metadata/spec/status) named by spec.offer, None when it
     does not exist. `under_contract` is True when the subscription already has a contract with
     this offer. Reasons: Selected, OfferNotFound, OfferNotDefined, OfferNotChecked,
-    OfferNotPublished, OfferTerminated, and the audience's NotInAudience, OutsideCanaryShare or InvalidAudience.
+    OfferNotPublished, OfferTerminated, and the audience's NotInAudience, OutsideCanaryShare or
+    InvalidAudience.
     """
     if offer is None:
         return Outcome.false(
             OFFER_SELECTED, "OfferNotFound", f"ServiceOffer {offer_name} does not exist"
         )
-    refusal = _refusal(offer, offer_name, namespace, labels, now, under_contract)
+    refusal = _refusal(offer, offer_name, namespace, labels, now, under_contract=under_contract)
     if refusal is None:
         return Outcome.true(
             OFFER_SELECTED,
             "Selected",
-            f"ServiceOffer {offer_name} is defined, published and offered to namespace"
-            f" {namespace}",
+            f"ServiceOffer {offer_name} is defined, published and offered to namespace {namespace}",
         )
     reason, message = refusal
     if under_contract:

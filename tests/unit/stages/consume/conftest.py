@@ -45,7 +45,11 @@ def _offer(name: str = "guestbook-standard", **changes: Any) -> dict[str, Any]:
     return {
         "metadata": {"name": name, "generation": 1},
         "spec": spec,
-        "status": {"release": {"version": "1.1.0"}, "observedGeneration": 1, "conditions": [defined]},
+        "status": {
+            "release": {"version": "1.1.0"},
+            "observedGeneration": 1,
+            "conditions": [defined],
+        },
     }
 
 
