@@ -5,9 +5,12 @@ The chart's ClusterRoles for people (`helm template`, templates/rbac-users.yaml)
 agree with manifests/rbac/20-user-roles.yaml, applied for real, and bound the way the README
 says admins bind them: per namespace, to a user or a group. Each person then asks the API
 server with their own client certificate (no `--as`), first `kubectl auth can-i` for every cell
-of a matrix of allowed and denied requests, then a few real requests, because `auth can-i -n NS`
-answers yes for a cluster-scoped resource a RoleBinding in NS names although the real request
-(which has no namespace) is refused; that is how the consumer's catalog hole was found.
+of a matrix of allowed and denied requests, then a few real requests. Cluster-scoped
+ServiceOffers are asked for without a namespace, as the real request is: `auth can-i -n NS`
+answers yes for a cluster-scoped resource that a RoleBinding in NS names, although the real
+request is refused. That is the hole the old consumer role had (its catalog rule only worked
+through a ClusterRoleBinding, which granted subscriptions everywhere); the catalog is now
+it4it-catalog-viewer, bound cluster-wide.
 """
 
 from __future__ import annotations
