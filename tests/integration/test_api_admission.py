@@ -8,6 +8,7 @@ category, printer columns, the status subresource keeping kopf's progress.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import secrets
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 
 import pytest
 import yaml
+from offers import offer
 
 from it4it_operator.api.kinds import KINDS
 from it4it_operator.api.subscription import SubscriptionSpec
@@ -166,6 +168,44 @@ def test_a_release_may_change_until_it_is_accepted(api: Cluster, namespace: str)
         "apply", "-n", namespace, "-f", "-", input=release("draft", accepted=True), check=False
     )
     assert refused.returncode != 0 and "immutable" in refused.stderr
+
+
+def test_a_contract_change_needs_a_new_terms_version(api: Cluster) -> None:
+    """Price, SLA and terms wording change only with a new terms.version, which every
+    subscriber agrees to again; the provider's cost is not part of the contract."""
+    name = f"terms-{secrets.token_hex(3)}"
+    stored = offer(name, "team-guestbook")
+
+    def update(change: Callable[[dict[str, Any]], Any]) -> Any:
+        wanted = copy.deepcopy(stored)
+        change(wanted["spec"])
+        return api.kubectl("apply", "-f", "-", input=dump(wanted), check=False)
+
+    def new_terms(spec: dict[str, Any]) -> None:
+        spec["terms"]["version"] = "2026-07"
+        spec["pricing"]["price"] = "15.00"
+        spec["terms"]["sla"]["availability"] = "99.9"
+
+    api.kubectl("apply", "-f", "-", input=dump(stored))
+    try:
+        price = update(lambda spec: spec["pricing"].update(price="15.00"))
+        assert price.returncode != 0 and names_field(price.stderr, "spec.pricing"), price.stderr
+        assert "spec.pricing (price, currency or period) cannot change" in price.stderr
+        assert "set a new terms.version" in price.stderr
+
+        sla = update(lambda spec: spec["terms"].pop("sla"))
+        assert sla.returncode != 0 and names_field(sla.stderr, "spec.terms.sla"), sla.stderr
+
+        cost = update(lambda spec: spec["pricing"].update(cost="8.00"))
+        assert cost.returncode == 0, cost.stderr
+
+        accepted = update(new_terms)
+        assert accepted.returncode == 0, accepted.stderr
+        now = json.loads(api.kubectl("get", "offer", name, "-o", "json").stdout)["spec"]
+        assert (now["terms"]["version"], now["pricing"]["price"]) == ("2026-07", "15.00")
+        assert now["terms"]["sla"]["availability"] == "99.9"
+    finally:
+        api.kubectl("delete", "offer", name, "--ignore-not-found", "--wait=false")
 
 
 def test_printer_columns_show_what_an_sre_needs(api: Cluster, namespace: str) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from offers import offer, subscription
 from releases import release
 
@@ -229,6 +230,11 @@ def test_terms_change_and_termination_keep_running_services_informed(
     subscribed(cluster, operator, namespace, offer_name)
 
     changed = offer(offer_name, namespace)
+    changed["spec"]["pricing"]["price"] = "15.00"
+    same_terms = cluster.kubectl("apply", "-f", "-", input=yaml.safe_dump(changed), check=False)
+    assert same_terms.returncode != 0 and "spec.pricing" in same_terms.stderr, same_terms.stderr
+    assert get(cluster, "offer", offer_name)["spec"]["pricing"]["price"] == "12.50"
+
     changed["spec"]["terms"]["version"] = "2026-07"
     changed["spec"]["pricing"]["price"] = "15.00"
     apply(cluster, changed)
@@ -406,7 +412,11 @@ def test_the_catalog_lists_exactly_what_a_namespace_may_order(
             ),
             offer(draft, namespace, state="Draft", category="catalog-test"),
         )
-        rows = catalog(cluster, namespace, "--category", "catalog-test")
+        rows = eventually(
+            lambda: catalog(cluster, namespace, "--category", "catalog-test"),
+            what="the offer listed once the operator found it Defined",
+            operator=operator,
+        )
         assert [r["name"] for r in rows] == [mine]
         assert rows[0]["price"].startswith("12.50 EUR")
         assert "99.5" in rows[0]["sla"]
@@ -417,3 +427,47 @@ def test_the_catalog_lists_exactly_what_a_namespace_may_order(
     finally:
         for name in (theirs, draft):
             cluster.kubectl("delete", "serviceoffer", name, "--ignore-not-found", "--wait=false")
+
+
+def test_an_offer_without_support_is_not_ordered_until_it_has_one(
+    cluster: Any, operator: OperatorProcess, namespace: str, offer_name: str
+) -> None:
+    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
+    unsupported = offer(offer_name, namespace, category=f"support-{namespace}")
+    del unsupported["spec"]["support"]
+    apply(cluster, unsupported)
+    eventually(
+        lambda: condition(get(cluster, "offer", offer_name), "Defined").get("status") == "False",
+        what="the offer found not Defined",
+        operator=operator,
+    )
+    assert offer_name not in [r["name"] for r in catalog(cluster, namespace)]
+    assert catalog(cluster, namespace, "--category", f"support-{namespace}") == []
+
+    apply(cluster, subscription("mine", offer_name), namespace=namespace)
+    refused = eventually(
+        lambda: (
+            (c := condition(get(cluster, "sub", "mine", namespace), "OfferSelected")).get("reason")
+            == "OfferNotDefined"
+            and c
+        ),
+        what="the subscription refused with the offer's reason",
+        operator=operator,
+    )
+    assert refused["status"] == "False"
+    assert refused["message"].startswith(f"ServiceOffer {offer_name} is not Defined: ")
+    assert "spec.support is missing" in refused["message"]
+    sub = get(cluster, "sub", "mine", namespace)
+    assert condition(sub, "Ready")["reason"] == "OfferNotDefined"
+    assert sub["status"]["phase"] == "Refused"
+    assert items(cluster, "dpi", namespace) == []
+
+    apply(cluster, offer(offer_name, namespace, category=f"support-{namespace}"))
+    eventually(
+        lambda: ready(cluster, namespace, "mine"),
+        what="Ready by itself once the offer has support",
+        operator=operator,
+    )
+    rows = catalog(cluster, namespace, "--category", f"support-{namespace}")
+    assert [r["name"] for r in rows] == [offer_name]
+    assert reason(cluster, namespace, "mine", "OfferSelected") == "Selected"

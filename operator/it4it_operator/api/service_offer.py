@@ -1,8 +1,9 @@
 """ServiceOffer: a catalog entry over a release or a bundle of offers (Release value stream).
 
 Cluster-scoped because a catalog is shared: the audience section decides which namespaces see
-the offer. Prices and percentages are strings; the validity window and the choice between a
-single release and a bundle are CEL rules because a schema alone cannot compare two fields.
+the offer. Prices and percentages are strings; the validity window, the choice between a
+single release and a bundle, and "a price, SLA or terms change needs a new terms.version" are
+CEL rules because a schema alone cannot compare two fields (or a field with its old value).
 """
 
 from __future__ import annotations
@@ -51,6 +52,41 @@ UNTIL_AFTER_FROM = cel(
 RELEASE_XOR_BUNDLE = cel(
     "has(self.release) != has(self.bundle)",
     "exactly one of spec.release or spec.bundle must be set",
+)
+# Every contract change goes through re-agreement (5.6.3 Agree to Service Offer): what a
+# subscriber agreed to under a terms version, its price, its SLA and the terms' wording, cannot
+# change under that version. The provider's cost is not part of the contract. Transition rules
+# (oldSelf) are checked on updates only. Adding or removing the optional SLA or summary counts
+# as a change (has() is false for an absent or null field). No optional types (`.?`): the API
+# server cannot bound the cost of comparing them and refuses the CRD.
+_SAME_TERMS = "self.terms.version != oldSelf.terms.version || "
+
+
+def _unchanged_optional(path: str) -> str:
+    """CEL: the optional field at `path` (below self) is absent in both or equal in both."""
+    new, old = f"self.{path}", f"oldSelf.{path}"
+    return f"(has({new}) ? has({old}) && {new} == {old} : !has({old}))"
+
+
+PRICING_NEEDS_NEW_TERMS = cel(
+    _SAME_TERMS + "(self.pricing.price == oldSelf.pricing.price"
+    " && self.pricing.currency == oldSelf.pricing.currency"
+    " && self.pricing.period == oldSelf.pricing.period)",
+    "spec.pricing (price, currency or period) cannot change under the same"
+    " spec.terms.version: set a new terms.version, which subscribers agree to again",
+    field_path=".pricing",
+)
+SLA_NEEDS_NEW_TERMS = cel(
+    _SAME_TERMS + _unchanged_optional("terms.sla"),
+    "spec.terms.sla cannot change under the same spec.terms.version: set a new"
+    " terms.version, which subscribers agree to again",
+    field_path=".terms.sla",
+)
+SUMMARY_NEEDS_NEW_TERMS = cel(
+    _SAME_TERMS + _unchanged_optional("terms.summary"),
+    "spec.terms.summary cannot change under the same spec.terms.version: set a new"
+    " terms.version, which subscribers agree to again",
+    field_path=".terms.summary",
 )
 VALUES_MATCH_OPERATOR = cel(
     "self.operator in ['In', 'NotIn'] ? has(self.values) && size(self.values) > 0"
@@ -104,7 +140,9 @@ class Terms(ApiModel):
     """The terms of service a subscriber accepts, versioned."""
 
     version: Word = Field(
-        description='Version of the terms, e.g. "2026-01"; a Subscription must accept it.'
+        description='Version of the terms, e.g. "2026-01"; a Subscription must accept it. '
+        "A change of pricing (price, currency, period), sla or summary needs a new version, "
+        "which every subscriber agrees to again."
     )
     summary: Text | None = Field(default=None, description="The terms in a few sentences.")
     sla: Sla | None = Field(default=None, description="Service level targets.")
@@ -180,7 +218,14 @@ class Support(ApiModel):
 class ServiceOfferSpec(ApiModel):
     """The catalog entry: what is offered, to whom, at what price, under which terms."""
 
-    model_config = ConfigDict(json_schema_extra=validations(RELEASE_XOR_BUNDLE))
+    model_config = ConfigDict(
+        json_schema_extra=validations(
+            RELEASE_XOR_BUNDLE,
+            PRICING_NEEDS_NEW_TERMS,
+            SLA_NEEDS_NEW_TERMS,
+            SUMMARY_NEEDS_NEW_TERMS,
+        )
+    )
 
     display_name: ShortText = Field(description="Name shown in the catalog.")
     description: Text | None = Field(default=None, description="What the consumer gets.")

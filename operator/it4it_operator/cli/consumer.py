@@ -10,7 +10,7 @@ import argparse
 import dataclasses
 import sys
 
-from it4it_operator.cli.common import EXIT_USAGE, add_cluster_flags, add_output_flag, connect, emit
+from it4it_operator.cli.common import EXIT_REFUSED, EXIT_USAGE, add_cluster_flags, add_output_flag, connect, emit
 
 
 def _catalog(args: argparse.Namespace) -> int:
@@ -19,16 +19,28 @@ def _catalog(args: argparse.Namespace) -> int:
     from it4it_operator.controllers.context import utc_now
     from it4it_operator.stages.consume.catalog import catalog, format_table
 
+    from it4it_operator.k8s.errors import ForbiddenError
+
     session = connect(args)
     labels: dict[str, str] = {}
-    if session.namespace:
-        found = session.kube.namespace_labels(session.namespace)
-        if found is None:
-            print(f"namespace {session.namespace} does not exist", file=sys.stderr)
-            return EXIT_USAGE
-        labels = found
+    try:
+        if session.namespace:
+            found = session.kube.namespace_labels(session.namespace)
+            if found is None:
+                print(f"namespace {session.namespace} does not exist", file=sys.stderr)
+                return EXIT_USAGE
+            labels = found
+        offers = session.kube.list_objects(API_VERSION, "ServiceOffer")
+    except ForbiddenError as exc:
+        # The people's roles (manifests/rbac/20-user-roles.yaml) grant exactly these reads.
+        print(
+            f"it4it catalog: {exc.message} (reading the catalog needs the ClusterRole"
+            " it4it-catalog-viewer; a namespace's catalog also needs it4it-consumer there)",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
     rows = catalog(
-        session.kube.list_objects(API_VERSION, "ServiceOffer"),
+        offers,
         namespace=session.namespace,
         labels=labels,
         now=utc_now(),

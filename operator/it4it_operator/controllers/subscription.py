@@ -1,10 +1,10 @@
 """The Consume value stream (IT4IT 5.6) on a Subscription.
 
-Select an Offer (it exists, is published and visible to the namespace), Agree to Service Offer
-(the accepted terms version; the Service Contract is recorded in status), Subscribe (parameters
-validated against the offer's schema; one DesiredProductInstance per offer, or per bundle member
-brought up in order, owned by the subscription), Fulfilled and Ready follow the instances, and
-Publish Service Status (availability since agreement, SLA, notifications).
+Select an Offer (it exists, is Defined, published and visible to the namespace), Agree to Service
+Offer (the accepted terms version; the Service Contract is recorded in status), Subscribe
+(parameters validated against the offer's schema; one DesiredProductInstance per offer, or per
+bundle member brought up in order, owned by the subscription), Fulfilled and Ready follow the
+instances, and Publish Service Status (availability since agreement, SLA, notifications).
 """
 
 from __future__ import annotations
@@ -263,8 +263,10 @@ def _reconcile(ctx: Context, sub: dict[str, Any], w: StatusWriter) -> dict[str, 
     )
     w.set(selected)
     if not selected.ok or offer is None:
-        # An offer not synced or not published yet may still come: keep trying, not Stalled.
-        waiting = selected.reason in ("OfferNotFound", "OfferNotPublished")
+        # An offer not synced, not checked or not published yet may still come: keep trying,
+        # not Stalled. One that is not Defined waits for its catalog manager: Stalled, and the
+        # offer's next status wakes this subscription (watches._of_offer).
+        waiting = selected.reason in ("OfferNotFound", "OfferNotChecked", "OfferNotPublished")
         _refuse(w, selected, "Pending" if waiting else "Refused", stalled=not waiting)
         return offer
     agreed = agree(spec, offer, contract=contract)

@@ -274,7 +274,53 @@ def test_an_accepted_release_spec_is_immutable_by_a_transition_rule() -> None:
 
 
 def test_an_offer_has_exactly_one_of_release_or_bundle() -> None:
-    assert spec_rules("ServiceOffer") == ["has(self.release) != has(self.bundle)"]
+    assert "has(self.release) != has(self.bundle)" in spec_rules("ServiceOffer")
+
+
+def spec_validations(kind: str) -> list[dict[str, str]]:
+    node = schema_of(crd(kind_named(kind)))["properties"]["spec"]
+    return list(node.get("x-kubernetes-validations", []))
+
+
+@pytest.mark.parametrize(
+    ("field", "compared"),
+    [
+        pytest.param(
+            "spec.pricing",
+            [
+                "self.pricing.price == oldSelf.pricing.price",
+                "self.pricing.currency == oldSelf.pricing.currency",
+                "self.pricing.period == oldSelf.pricing.period",
+            ],
+            id="a price, currency or period change needs a new terms version",
+        ),
+        pytest.param(
+            "spec.terms.sla",
+            ["has(self.terms.sla) ? has(oldSelf.terms.sla) && self.terms.sla == oldSelf.terms.sla"],
+            id="an SLA change, or adding or removing one, needs a new terms version",
+        ),
+        pytest.param(
+            "spec.terms.summary",
+            ["self.terms.summary == oldSelf.terms.summary", ": !has(oldSelf.terms.summary)"],
+            id="a change of the terms' wording needs a new terms version",
+        ),
+    ],
+)
+def test_a_contract_change_needs_a_new_terms_version(field: str, compared: list[str]) -> None:
+    (rule,) = [
+        v for v in spec_validations("ServiceOffer") if v.get("fieldPath") == field[len("spec") :]
+    ]
+    assert rule["rule"].startswith("self.terms.version != oldSelf.terms.version || ")
+    for part in compared:
+        assert part in rule["rule"]
+    assert ".?" not in rule["rule"], "the API server cannot estimate the cost of optionals"
+    assert rule["message"].startswith(f"{field} ")
+    assert "terms.version" in rule["message"]
+
+
+def test_the_providers_cost_may_change_under_the_same_terms() -> None:
+    rules = [v["rule"] for v in spec_validations("ServiceOffer") if "oldSelf" in v["rule"]]
+    assert len(rules) == 3 and not any("cost" in rule for rule in rules)
 
 
 def test_an_offer_validity_ends_after_it_starts() -> None:

@@ -209,3 +209,27 @@ def test_a_conflict_is_retried_and_never_written_into_status() -> None:
     dpi = op.fake.live("DesiredProductInstance", "direct", SHOP)
     assert condition(dpi, "Ready")["status"] == "True"
     assert "modified" not in str(dpi["status"])
+
+
+def test_an_offer_without_support_is_not_fulfilled_until_its_status_says_defined() -> None:
+    op = Operator()
+    unsupported = offer()
+    del unsupported["spec"]["support"]
+    op.apply(namespace(TEAM), namespace(SHOP), release(), unsupported, subscription())
+    op.settle()
+    sub = op.fake.live("Subscription", "mine", SHOP)
+    selected = condition(sub, "OfferSelected")
+    assert (selected["status"], selected["reason"]) == ("False", "OfferNotDefined"), sub
+    assert "spec.support is missing" in selected["message"]
+    assert condition(sub, "Stalled")["status"] == "True"
+    assert op.fake.of_kind("DesiredProductInstance") == []
+
+    # Woken by the offer's edit, the subscription finds it not checked yet (OfferNotChecked);
+    # the offer's next status write (Defined=True) wakes it again (watches._of_offer).
+    op.fake.edit("ServiceOffer", "web", spec={"support": {"contact": "#web"}})
+    op.settle()
+    roll_out(op.fake)
+    op.settle()
+    sub = op.fake.live("Subscription", "mine", SHOP)
+    assert condition(sub, "Ready")["status"] == "True", sub
+    assert condition(sub, "Stalled") in (None, {})

@@ -2,8 +2,10 @@
 a searchable form", "enable selection filtering").
 
 `it4it catalog [--namespace NS] [--search TEXT] [--category C]` lists the offers that are
-published now and visible to the namespace, with what a consumer compares: price, SLA, release
-and state. Without a namespace every published offer is listed (the catalog manager's view).
+Defined (for their current spec, see `orderable`), published now and visible to the namespace,
+with what a consumer compares: price, SLA, release and state. Without a namespace every Defined,
+published offer is listed. An offer that is not Defined is left out of both (`kubectl get
+serviceoffers` shows it, with phase Incomplete and Ready False).
 The CLI fetches offers and namespace labels; this module only filters and formats.
 """
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from it4it_operator.stages.consume.orderable import is_defined
 from it4it_operator.stages.release.audience import is_visible
 from it4it_operator.stages.release.publish import (
     Publication,
@@ -104,7 +107,8 @@ def catalog(
 ) -> list[CatalogRow]:
     """The offers `namespace` (with its `labels`) may order at `now`, sorted by name.
 
-    `offers` are ServiceOffer objects; the release column shows status.release.version when the
+    `offers` are ServiceOffer objects (with status: an offer not Defined for its current
+    generation is left out); the release column shows status.release.version when the
     offer has resolved, else the range. `search` matches case-insensitively in name, displayName,
     description and tags; `category` must equal spec.category exactly.
     """
@@ -112,7 +116,7 @@ def catalog(
     for offer in offers:
         spec = offer.get("spec") or {}
         state = publication(spec, now)
-        if not accepts_new_subscriptions(state):
+        if not accepts_new_subscriptions(state) or not is_defined(offer):
             continue
         if (
             namespace is not None

@@ -35,13 +35,46 @@ def _offer(name: str = "guestbook-standard", **changes: Any) -> dict[str, Any]:
             spec.pop(key, None)
         else:
             spec[key] = value
-    return {"metadata": {"name": name}, "spec": spec, "status": {"release": {"version": "1.1.0"}}}
+    defined = {
+        "type": "Defined",
+        "status": "True",
+        "reason": "Complete",
+        "message": "the offer is complete",
+        "observedGeneration": 1,
+    }
+    return {
+        "metadata": {"name": name, "generation": 1},
+        "spec": spec,
+        "status": {
+            "release": {"version": "1.1.0"},
+            "observedGeneration": 1,
+            "conditions": [defined],
+        },
+    }
+
+
+def undefined_offer(offer: dict[str, Any], message: str) -> dict[str, Any]:
+    """`offer` as the operator leaves one that is incomplete: Defined=False with `message`."""
+    condition = {
+        "type": "Defined",
+        "status": "False",
+        "reason": "Incomplete",
+        "message": message,
+        "observedGeneration": offer["metadata"]["generation"],
+    }
+    return {**offer, "status": {**offer["status"], "conditions": [condition]}}
 
 
 @pytest.fixture
 def make_offer() -> OfferFactory:
     """`make_offer(name, **spec_changes)` builds a ServiceOffer object."""
     return _offer
+
+
+@pytest.fixture
+def make_undefined() -> Callable[[dict[str, Any], str], dict[str, Any]]:
+    """`make_undefined(offer, message)`: the offer with Defined=False saying `message`."""
+    return undefined_offer
 
 
 @pytest.fixture

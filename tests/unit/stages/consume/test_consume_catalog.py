@@ -150,9 +150,28 @@ def test_a_catalog_row_without_facts(
     sla: str,
     release: str,
 ) -> None:
-    offer = {**make_offer(**changes), "status": status}
+    offer = make_offer(**changes)
+    del offer["status"]["release"]
+    offer["status"].update(status)
     [row] = catalog([offer], namespace="shop", labels={}, now=now, search=None, category=None)
     assert (row.price, row.sla, row.release) == (price, sla, release)
+
+
+def test_an_offer_that_is_not_defined_is_not_in_the_catalog(
+    make_offer: OfferFactory,
+    make_undefined: Callable[[dict[str, Any], str], dict[str, Any]],
+    now: datetime,
+) -> None:
+    without_support = make_undefined(
+        make_offer("no-support", support=None), "spec.support is missing"
+    )
+    changed = make_offer("changed-since-checked")
+    changed["metadata"]["generation"] = 2
+    unseen = {**make_offer("never-checked"), "status": {}}
+    offers = [make_offer("guestbook-standard"), without_support, changed, unseen]
+    for namespace in ("shop", None):
+        rows = catalog(offers, namespace=namespace, labels={}, now=now)
+        assert [row.name for row in rows] == ["guestbook-standard"], namespace
 
 
 def test_format_table_aligns_columns_under_a_header() -> None:

@@ -22,7 +22,7 @@ OUTSIDE_TENTH = next(f"team-{i}" for i in range(1000) if canary_bucket(f"team-{i
             {},
             "shop",
             "Selected",
-            "ServiceOffer guestbook-standard is published and offered to namespace shop",
+            "ServiceOffer guestbook-standard is defined, published and offered to namespace shop",
             id="a published offer without audience is selected",
         ),
         pytest.param(
@@ -122,3 +122,61 @@ def test_a_terminated_offer_keeps_a_subscription_under_contract_running(
     )
     assert (outcome.ok, outcome.reason) == (True, "OfferTerminated")
     assert "keeps running under its contract" in outcome.message
+
+
+def test_an_offer_that_is_not_defined_is_refused_with_its_reason(
+    make_offer: OfferFactory,
+    make_undefined: Callable[[dict[str, Any], str], dict[str, Any]],
+    now: datetime,
+) -> None:
+    offer = make_undefined(
+        make_offer(support=None), "spec.support is missing (consumers need a support plan)"
+    )
+    outcome = select_offer(
+        offer, offer_name="guestbook-standard", namespace="shop", labels={}, now=now
+    )
+    assert (outcome.ok, outcome.reason) == (False, "OfferNotDefined")
+    assert outcome.message == (
+        "ServiceOffer guestbook-standard is not Defined:"
+        " spec.support is missing (consumers need a support plan)"
+    )
+
+
+def test_an_offer_changed_since_its_check_is_not_selected_yet(
+    make_offer: OfferFactory, now: datetime
+) -> None:
+    offer = make_offer()
+    offer["metadata"]["generation"] = 2
+    outcome = select_offer(
+        offer, offer_name="guestbook-standard", namespace="shop", labels={}, now=now
+    )
+    assert (outcome.ok, outcome.reason) == (False, "OfferNotChecked")
+
+
+@pytest.mark.parametrize(
+    ("checked", "reason"),
+    [
+        pytest.param(True, "OfferNotDefined", id="an offer no longer Defined says so"),
+        pytest.param(False, "Selected", id="an offer not checked yet does not flap the condition"),
+    ],
+)
+def test_a_subscription_under_contract_keeps_running_while_its_offer_is_not_defined(
+    make_offer: OfferFactory,
+    make_undefined: Callable[[dict[str, Any], str], dict[str, Any]],
+    now: datetime,
+    *,
+    checked: bool,
+    reason: str,
+) -> None:
+    offer = make_undefined(make_offer(support=None), "spec.support is missing")
+    if not checked:
+        offer["metadata"]["generation"] = 2
+    outcome = select_offer(
+        offer,
+        offer_name="guestbook-standard",
+        namespace="shop",
+        labels={},
+        now=now,
+        under_contract=True,
+    )
+    assert (outcome.ok, outcome.reason) == (True, reason)
