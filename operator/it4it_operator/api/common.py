@@ -230,8 +230,8 @@ class DeploymentPlan(ApiModel):
 
     approval: ApprovalPolicy = Field(
         default="Automatic",
-        description="Automatic: deploy once planned. Manual: wait for an Approval naming the "
-        "plan hash.",
+        description="Automatic: deploy once planned. Manual: wait for Approvals naming the "
+        "plan hash, as many and from whom `approvers` says.",
     )
     approvers: ApproverPolicy | None = Field(
         default=None,
