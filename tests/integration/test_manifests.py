@@ -299,6 +299,7 @@ def test_approvals_are_signed_in_the_requesters_own_name(
             "desiredInstance": "my-guestbook",
             "planHash": PLAN_A,
             "approver": "jane",
+            "decision": "Approved",  # the CRD's default
             "comment": "CAB 42",
         }
     if new:

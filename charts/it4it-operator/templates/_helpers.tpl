@@ -42,6 +42,12 @@ app.kubernetes.io/part-of: it4it-operator
 {{- end }}
 {{- end }}
 
+{{/* The operator's identities, as a CEL list of strings: its ServiceAccount, and any other. */}}
+{{- define "it4it-operator.operatorUsers" -}}
+{{- $sa := printf "system:serviceaccount:%s:%s" .Release.Namespace (include "it4it-operator.serviceAccountName" .) }}
+{{- toJson (uniq (prepend (.Values.admissionPolicy.operatorUsers | default list) $sa)) }}
+{{- end }}
+
 {{- define "it4it-operator.peeringName" -}}
 {{- default (include "it4it-operator.fullname" .) .Values.peering.name }}
 {{- end }}

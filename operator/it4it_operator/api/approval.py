@@ -4,7 +4,9 @@ A kind of its own so that RBAC separates who requests a change from who approves
 only for what it names: the plan hash of a DesiredProductInstance (Deploy, Plan & Approve; a
 changed plan needs a new Approval), or an Incident whose course of action waits for approval
 because the offer's operate.remediation is Manual (Operate). It names exactly one of the two,
-which CEL rules on the spec enforce.
+which CEL rules on the spec enforce. An Approval can also reject (decision Rejected, with a
+reason). The groups of its creator are stamped by admission (annotation
+it4it.dev/approver-groups), never taken from the spec.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ NOT_PLAN_AND_INCIDENT = cel(
     "spec.planHash and spec.incident exclude each other: one Approval approves one thing",
     field_path=".planHash",
 )
+REJECTION_NEEDS_REASON = cel(
+    "!has(self.decision) || self.decision != 'Rejected' || "
+    "(has(self.reason) && size(self.reason) > 0)",
+    "spec.reason is required with decision Rejected: say why the change is rejected",
+    field_path=".reason",
+)
 PLAN_NEEDS_INSTANCE = cel(
     "!has(self.planHash) || has(self.desiredInstance)",
     "spec.planHash needs spec.desiredInstance, the DesiredProductInstance whose plan it is",
@@ -43,11 +51,16 @@ PLAN_NEEDS_INSTANCE = cel(
 )
 
 
+Decision = Literal["Approved", "Rejected"]
+
+
 class ApprovalSpec(ApiModel):
     """What is approved, by whom: a plan hash or an incident's course of action."""
 
     model_config = ConfigDict(
-        json_schema_extra=validations(PLAN_OR_INCIDENT, NOT_PLAN_AND_INCIDENT, PLAN_NEEDS_INSTANCE)
+        json_schema_extra=validations(
+            PLAN_OR_INCIDENT, NOT_PLAN_AND_INCIDENT, PLAN_NEEDS_INSTANCE, REJECTION_NEEDS_REASON
+        )
     )
 
     desired_instance: Name | None = Field(
@@ -67,6 +80,14 @@ class ApprovalSpec(ApiModel):
     )
     approver: ShortText = Field(
         description="Who approves; an admission policy requires the requesting user."
+    )
+    decision: Decision = Field(
+        default="Approved",
+        description="Approved signs the plan (or course of action) off; Rejected stops it: the "
+        "instance is Stalled until its spec changes (a new plan hash). Needs reason.",
+    )
+    reason: Text | None = Field(
+        default=None, description="Why the change is rejected; required with decision Rejected."
     )
     comment: Text | None = Field(default=None, description='Why, e.g. "CAB 42".')
 

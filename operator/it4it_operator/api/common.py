@@ -58,6 +58,8 @@ Word = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 ShortText = Annotated[str, StringConstraints(max_length=256)]
 Text = Annotated[str, StringConstraints(max_length=4096)]
 LongText = Annotated[str, StringConstraints(max_length=32768)]
+GroupName = Annotated[str, StringConstraints(min_length=1, max_length=253)]
+"""A Kubernetes user group name as the authenticator reports it (e.g. ops, system:masters)."""
 Link = Annotated[str, StringConstraints(max_length=2048)]
 """A link (URL) to documentation, a runbook or a knowledge article."""
 
@@ -191,13 +193,50 @@ class ChangeWindow(ApiModel):
     )
 
 
+class ApproverPolicy(ApiModel):
+    """Who must sign a Manual plan off: how many people, from which groups, for how long.
+
+    An Approval counts when it names the current plan hash, is not by the requester of the
+    change, has not expired, and (with groups) its approver was in one of the groups when they
+    created it (stamped by admission from the request, never from the spec). The plan is
+    approved once `count` distinct people count and every listed group has one of them; a
+    counting Rejected stops it.
+    """
+
+    count: int | None = Field(
+        default=None,
+        ge=1,
+        le=20,
+        description="Distinct approvers needed, the requester never among them; defaults to the "
+        "number of groups (at least 1).",
+    )
+    groups: list[GroupName] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Groups that must each have an approver among those counted (the groups of "
+        "the user who created the Approval); an approver in none of them does not count.",
+    )
+    expire_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        le=31536000,
+        description="An Approval stops counting this many seconds after it was created, unless "
+        "the plan it approves was applied by then; absent means it does not expire.",
+    )
+
+
 class DeploymentPlan(ApiModel):
     """How a change is rolled out: approval, change window, observation and rollback policies."""
 
     approval: ApprovalPolicy = Field(
         default="Automatic",
-        description="Automatic: deploy once planned. Manual: wait for an Approval naming the "
-        "plan hash.",
+        description="Automatic: deploy once planned. Manual: wait for Approvals naming the "
+        "plan hash, as many and from whom `approvers` says.",
+    )
+    approvers: ApproverPolicy | None = Field(
+        default=None,
+        description="With approval Manual: how many approvers, from which groups, and when an "
+        "Approval expires; absent means one approver other than the requester.",
     )
     change_window: ChangeWindow | None = Field(
         default=None, description="When changes may be applied; absent means at any time."

@@ -3,7 +3,8 @@
 Select an Offer (it exists, is Defined, published and visible to the namespace), Agree to Service
 Offer (the accepted terms version; the Service Contract is recorded in status), Subscribe
 (parameters validated against the offer's schema; one DesiredProductInstance per offer, or per
-bundle member brought up in order, owned by the subscription), Fulfilled and Ready follow the
+bundle member brought up in order, owned by the subscription, carrying the subscription's
+requester so the requester cannot approve the instance's plan), Fulfilled and Ready follow the
 instances, and Publish Service Status (availability since agreement, SLA, notifications).
 """
 
@@ -28,6 +29,7 @@ from it4it_operator.controllers.deploy.labels import (
     SUBSCRIPTION_LABEL,
     owner_reference,
 )
+from it4it_operator.controllers.deploy.planning import REQUESTED_BY
 from it4it_operator.controllers.operate.incidents import open_incidents
 from it4it_operator.controllers.service_offer import OFFER_KIND
 from it4it_operator.controllers.status import RECONCILING, STALLED, StatusWriter, not_ready
@@ -113,24 +115,24 @@ def _request(ctx: Context, sub: dict[str, Any], member: Member) -> None:
     live = ctx.kube.get(API_VERSION, DPI_KIND, member.name, sub["metadata"]["namespace"])
     if live is not None and live["metadata"].get("deletionTimestamp"):
         return
+    metadata: dict[str, Any] = {
+        "name": member.name,
+        "namespace": sub["metadata"]["namespace"],
+        "labels": {
+            SUBSCRIPTION_LABEL: sub["metadata"]["name"],
+            OFFER_LABEL: member.offer["metadata"]["name"],
+            **MANAGED_BY,
+        },
+        "ownerReferences": [owner_reference(sub)],
+        "finalizers": [FINALIZER],
+    }
+    # Separation of duties through the subscription: who requested the subscription's change
+    # is the requester of the instance's change (admission takes it from the operator only).
+    if requester := (sub["metadata"].get("annotations") or {}).get(REQUESTED_BY):
+        metadata["annotations"] = {REQUESTED_BY: requester}
     ensure_applied(
         ctx,
-        {
-            "apiVersion": API_VERSION,
-            "kind": DPI_KIND,
-            "metadata": {
-                "name": member.name,
-                "namespace": sub["metadata"]["namespace"],
-                "labels": {
-                    SUBSCRIPTION_LABEL: sub["metadata"]["name"],
-                    OFFER_LABEL: member.offer["metadata"]["name"],
-                    **MANAGED_BY,
-                },
-                "ownerReferences": [owner_reference(sub)],
-                "finalizers": [FINALIZER],
-            },
-            "spec": member.spec,
-        },
+        {"apiVersion": API_VERSION, "kind": DPI_KIND, "metadata": metadata, "spec": member.spec},
     )
 
 

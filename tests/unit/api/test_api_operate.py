@@ -178,6 +178,8 @@ def test_an_approval_names_a_plan_or_an_incident_but_not_both() -> None:
         "has(self.planHash) || has(self.incident)",
         "!has(self.planHash) || !has(self.incident)",
         "!has(self.planHash) || has(self.desiredInstance)",
+        "!has(self.decision) || self.decision != 'Rejected' || "
+        "(has(self.reason) && size(self.reason) > 0)",
     ]
     incident = ApprovalSpec.model_validate({"incident": "my-guestbook-slow", "approver": "jane"})
     assert (incident.plan_hash, incident.desired_instance) == (None, None)

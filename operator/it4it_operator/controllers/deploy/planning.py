@@ -9,6 +9,8 @@ open. Errors come back as Outcomes for the Planned and Approved conditions.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +20,12 @@ from it4it_operator.api.desired_instance import DesiredProductInstanceSpec
 from it4it_operator.controllers.context import Context
 from it4it_operator.controllers.deploy.labels import APPROVAL_KIND, RELEASE_KIND
 from it4it_operator.plugins.interfaces import RenderContext, RenderError
-from it4it_operator.stages.deploy.approval import ApprovalView, decide_approval
+from it4it_operator.stages.deploy.approval import (
+    ApprovalDecision,
+    ApprovalView,
+    ApproverRule,
+    decide_approval,
+)
 from it4it_operator.stages.deploy.plan import Plan, PlanError, PlanRenderError, make_plan
 from it4it_operator.stages.deploy.window import WindowError, WindowState, window_state
 from it4it_operator.stages.outcome import Outcome
@@ -31,7 +38,12 @@ DESIGN_RENDERERS = (("chart", "helm"), ("manifests", INLINE_RENDERER))
 order they are looked for (the API allows exactly one)."""
 REQUESTED_BY = "it4it.dev/requested-by"
 """Who last changed the instance's spec, stamped by the MutatingAdmissionPolicy in
-manifests/admission; an Approval by that user does not count (nobody approves their own)."""
+manifests/admission; an Approval by that user does not count (nobody approves their own). On
+instances the Subscription controller writes it is the Subscription's requester, carried over:
+admission accepts a carried value from the operator only."""
+APPROVER_GROUPS = "it4it.dev/approver-groups"
+"""On an Approval: the groups of the user who created it (a JSON list), stamped by the
+MutatingAdmissionPolicy in manifests/admission, never taken from the spec."""
 
 
 @dataclass(frozen=True)
@@ -162,25 +174,63 @@ def planned_outcome(planned: PlannedRelease) -> Outcome:
     )
 
 
+def _groups(annotations: dict[str, str]) -> tuple[str, ...] | None:
+    try:
+        found = json.loads(annotations[APPROVER_GROUPS])
+    except (KeyError, ValueError):
+        return None
+    return tuple(str(g) for g in found) if isinstance(found, list) else None
+
+
+def approval_view(obj: dict[str, Any]) -> ApprovalView:
+    """What the approval decision reads of an Approval (parsed at the edge)."""
+    meta, spec = obj["metadata"], obj.get("spec") or {}
+    created = meta.get("creationTimestamp")
+    return ApprovalView(
+        name=meta["name"],
+        desired_instance=spec.get("desiredInstance", ""),
+        plan_hash=spec.get("planHash", ""),
+        approver=spec.get("approver", ""),
+        decision=spec.get("decision") or "Approved",
+        reason=spec.get("reason"),
+        groups=_groups(meta.get("annotations") or {}),
+        created_at=dt.datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None,
+    )
+
+
+def approver_rule(spec: DesiredProductInstanceSpec) -> ApproverRule:
+    found = spec.plan.approvers
+    if found is None:
+        return ApproverRule()
+    return ApproverRule(found.count, tuple(found.groups), found.expire_seconds)
+
+
+def requester_of(dpi: dict[str, Any]) -> str | None:
+    return (dpi["metadata"].get("annotations") or {}).get(REQUESTED_BY)
+
+
 def approval(
-    ctx: Context, dpi: dict[str, Any], spec: DesiredProductInstanceSpec, plan_hash: str
-) -> Outcome:
+    ctx: Context,
+    dpi: dict[str, Any],
+    spec: DesiredProductInstanceSpec,
+    plan_hash: str,
+    *,
+    applied: bool = False,
+) -> ApprovalDecision:
+    """The approval decision for `plan_hash` (`applied`: that plan is applied already)."""
     meta = dpi["metadata"]
     views = [
-        ApprovalView(
-            name=a["metadata"]["name"],
-            desired_instance=a["spec"].get("desiredInstance", ""),
-            plan_hash=a["spec"].get("planHash", ""),
-            approver=a["spec"].get("approver", ""),
-        )
+        approval_view(a)
         for a in ctx.kube.by_index(APPROVAL_KIND, "by", f"{meta['namespace']}/{meta['name']}")
     ]
-    requester = (meta.get("annotations") or {}).get(REQUESTED_BY)
     return decide_approval(
         spec.plan.approval,
         plan_hash,
         views,
-        requester,
+        requester_of(dpi),
+        rule=approver_rule(spec),
+        now=ctx.clock(),
+        applied=applied,
         instance=meta["name"],
         namespace=meta["namespace"],
     )

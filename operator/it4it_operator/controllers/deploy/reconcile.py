@@ -56,6 +56,11 @@ def _until(ctx: Context, moment: dt.datetime | None) -> float | None:
     return max(1.0, (moment - ctx.clock()).total_seconds())
 
 
+def _sooner(a: float | None, b: float | None) -> float | None:
+    """The earlier of two delays, None meaning never."""
+    return min(a, b) if a is not None and b is not None else (a if b is None else b)
+
+
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -263,14 +268,18 @@ def _reconcile(p: Pass) -> float | None:
     plan_hash = planned.plan.plan_hash
     if not rolled_back and (asked := _rollback_asked(p)):
         return _roll_back_for(p, planned, asked)
+    expiry: float | None = None  # when a counting Approval of the unapplied plan expires
+    applied = p.status.get("appliedPlanHash") == plan_hash
     if not rolled_back:
-        approved = planning.approval(p.ctx, p.dpi, p.spec, plan_hash)
+        decision = planning.approval(p.ctx, p.dpi, p.spec, plan_hash, applied=applied)
+        approved, expiry = decision.outcome, _until(p.ctx, decision.recheck_at)
         # An automatic approval is nobody's decision: no Event for it.
         p.w.set(approved, event=approved.reason != "AutomaticApproval")
         if not approved.ok:
-            p.not_ready(approved.reason, approved.message, "AwaitingApproval")
-            return None  # an Approval wakes it
-    if p.status.get("appliedPlanHash") != plan_hash:
+            phase = "Rejected" if decision.rejected else "AwaitingApproval"
+            p.not_ready(approved.reason, approved.message, phase, stalled=decision.rejected)
+            return expiry  # an Approval wakes it; an expiry is scheduled
+    if not applied:
         if not rolled_back:
             window = planning.change_window(p.ctx, p.spec)
             if isinstance(window, Outcome):
@@ -280,11 +289,11 @@ def _reconcile(p: Pass) -> float | None:
             if not window.open:
                 p.w.set(Outcome.false(FULFILLED, "OutsideChangeWindow", window.message))
                 p.not_ready("OutsideChangeWindow", window.message, "WaitingForWindow")
-                return _until(p.ctx, window.next_open)
+                return _sooner(_until(p.ctx, window.next_open), expiry)
         if (wait := _holding_refusal(p, plan_hash)) is not None:
-            return wait
+            return _sooner(wait, expiry)
         if not _deployer_ready(p):
-            return None  # the deployer ServiceAccount's arrival wakes it
+            return expiry  # the deployer ServiceAccount's arrival wakes it
         _fulfill(p, planned, rolled_back)
     actual = p.ctx.kube.get(
         API_VERSION, ACTUAL_KIND, p.dpi["metadata"]["name"], p.dpi["metadata"]["namespace"]

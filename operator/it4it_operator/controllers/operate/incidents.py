@@ -340,10 +340,15 @@ def _symptom_present(p: Pass) -> bool:
 
 
 def _approved(p: Pass) -> bool:
-    """An Approval naming the incident, by someone other than who reported it."""
+    """An Approval naming the incident, by someone other than who reported it, that does not
+    reject it (decision Rejected)."""
     reporter = (p.meta.get("annotations") or {}).get(REQUESTED_BY)
     found = p.ctx.kube.by_index("Approval", "Incident", f"{p.namespace}/{p.meta['name']}")
-    return any(not reporter or a["spec"].get("approver") != reporter for a in found)
+    return any(
+        (not reporter or a["spec"].get("approver") != reporter)
+        and a["spec"].get("decision", "Approved") != "Rejected"
+        for a in found
+    )
 
 
 def _until(p: Pass, moment: dt.datetime | None) -> float | None:

@@ -9,7 +9,14 @@ Observe Deployment: `observe` (the observe window, rollback to the last known go
 Handlers gather the inputs (objects, Approvals, the clock) and apply the verdicts.
 """
 
-from it4it_operator.stages.deploy.approval import ApprovalView, decide_approval
+from it4it_operator.stages.deploy.approval import (
+    ApprovalDecision,
+    ApprovalVerdict,
+    ApprovalView,
+    ApproverRule,
+    decide_approval,
+    judge_approval,
+)
 from it4it_operator.stages.deploy.disable import scale_to_zero
 from it4it_operator.stages.deploy.drift import compute_drift
 from it4it_operator.stages.deploy.health import fold, instance_health
@@ -44,7 +51,10 @@ from it4it_operator.stages.deploy.window import WindowError, WindowState, window
 
 __all__ = [
     "DEFAULT_ALLOWED_KINDS",
+    "ApprovalDecision",
+    "ApprovalVerdict",
     "ApprovalView",
+    "ApproverRule",
     "ObjectHealth",
     "ObserveDecision",
     "Plan",
@@ -64,6 +74,7 @@ __all__ = [
     "estimate",
     "fold",
     "instance_health",
+    "judge_approval",
     "make_plan",
     "object_key",
     "observe",
