@@ -381,7 +381,8 @@ def test_deleting_a_subscription_removes_its_instance_and_workloads(
     )
 
     cluster.kubectl("delete", "sub", "mine", "-n", namespace, "--timeout=120s")
-    assert items(cluster, "dpi", namespace) == []
+    # The garbage collector removes the instance the subscription owned (no finalizer on it).
+    eventually(lambda: items(cluster, "dpi", namespace) == [], what="instance removed")
     eventually(
         lambda: (
             not items(

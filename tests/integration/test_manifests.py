@@ -419,8 +419,17 @@ def test_the_chart_options_render() -> None:
     binding = find(options, "RoleBinding", "it4it-operator-workloads")
     assert binding["metadata"]["namespace"] == "shop"
     workloads = find(options, "ClusterRole", "it4it-operator-workloads")
-    assert written_resources(workloads) == {("apps", "deployments"), ("", "configmaps")}
-    assert not [t for t in grants(workloads) if t[2] in ("bind", "escalate")]
+    assert {("apps", "deployments"), ("", "configmaps")} <= read_resources(workloads)
+    assert not [t for t in grants(workloads) if t[2] not in {*READ, "impersonate"}]
+    tenants = docs_of(render('--set-json=tenants=["shop","cafe"]'))
+    deployers = [
+        (d["kind"], d["metadata"]["namespace"])
+        for d in tenants
+        if d["metadata"]["name"] == "it4it-deployer"
+    ]
+    assert sorted(deployers) == sorted(
+        (kind, ns) for ns in ("shop", "cafe") for kind in ("RoleBinding", "ServiceAccount")
+    )
 
     # Values that would break the operator or widen its RBAC are refused at render time.
     for bad in (
@@ -494,10 +503,13 @@ def allowed_resources(cluster: Any, allowed: str) -> set[tuple[str, str]]:
     return found
 
 
-def written_resources(role: Doc) -> set[tuple[str, str]]:
-    """(group, resource) on which `role` grants every verb of managing an object."""
+READ = frozenset({"get", "list", "watch"})
+
+
+def read_resources(role: Doc) -> set[tuple[str, str]]:
+    """(group, resource) that `role` may get, list and watch."""
     triples = grants(role)
-    return {(g, r) for g, r, _ in triples if all((g, r, v) in triples for v in MANAGE)}
+    return {(g, r) for g, r, _ in triples if all((g, r, v) in triples for v in READ)}
 
 
 @pytest.mark.parametrize("source", ["kustomize", "helm"])
@@ -506,21 +518,26 @@ def test_the_allow_list_and_the_rbac_are_one_list(cluster: Any, source: str) -> 
     allowed = env_of(find(docs, "Deployment", "it4it-operator"))["IT4IT_ALLOWED_KINDS"]
     assert parse_allowed_kinds(allowed) == DEFAULT_ALLOWED_KINDS
     workloads = find(docs, "ClusterRole", "it4it-operator-workloads")
-    assert written_resources(workloads) == allowed_resources(cluster, allowed)
-    # Roles in a release need bind and escalate, on namespaced Roles only.
-    rbac = {(r, v) for g, r, v in grants(workloads) if g == "rbac.authorization.k8s.io"}
-    assert {("roles", "bind"), ("roles", "escalate")} <= rbac
-    assert not {r for r, _ in rbac if r.startswith("cluster")}
+    # The allow-listed kinds are read (inventory, health, drift), never written with the
+    # operator's rights: it writes them impersonating the namespace's deployer.
+    assert read_resources(workloads) >= allowed_resources(cluster, allowed)
+    assert not {v for _, _, v in grants(workloads)} & {*MANAGE, "bind", "escalate"} - READ
+    impersonated = [r for r in workloads["rules"] if "impersonate" in r["verbs"]]
+    assert impersonated == [
+        {
+            "apiGroups": [""],
+            "resources": ["serviceaccounts"],
+            "resourceNames": ["it4it-deployer"],
+            "verbs": ["impersonate"],
+        }
+    ]
 
 
 OPERATOR_MAY = [
-    ("patch", "deployments.apps", "-n", "any-team"),
-    ("create", "configmaps", "-n", "any-team"),
-    ("delete", "secrets", "-n", "any-team"),
-    ("create", "roles.rbac.authorization.k8s.io", "-n", "any-team"),
-    ("bind", "roles.rbac.authorization.k8s.io", "-n", "any-team"),
-    ("escalate", "roles.rbac.authorization.k8s.io", "-n", "any-team"),
-    ("create", "horizontalpodautoscalers.autoscaling", "-n", "any-team"),
+    ("watch", "deployments.apps", "--all-namespaces"),
+    ("list", "secrets", "--all-namespaces"),
+    ("watch", "serviceaccounts", "--all-namespaces"),
+    ("impersonate", "serviceaccounts/it4it-deployer", "-n", "any-team"),
     ("list", "pods", "--all-namespaces"),
     ("watch", "replicasets.apps", "--all-namespaces"),
     ("watch", "subscriptions.it4it.dev", "--all-namespaces"),
@@ -532,10 +549,20 @@ OPERATOR_MAY = [
     ("create", "events.events.k8s.io", "-n", "any-team"),
     ("list", "namespaces"),
     ("watch", "customresourcedefinitions.apiextensions.k8s.io"),
-    ("patch", "clusterkopfpeerings.kopf.dev"),
     ("update", "leases.coordination.k8s.io/it4it-operator", "-n", "it4it-system"),
 ]
 OPERATOR_MAY_NOT = [
+    # A release's objects are written as the namespace's deployer, never with these rights.
+    ("patch", "deployments.apps", "-n", "any-team"),
+    ("create", "configmaps", "-n", "any-team"),
+    ("delete", "secrets", "-n", "any-team"),
+    ("create", "secrets", "-n", "any-team"),
+    ("create", "roles.rbac.authorization.k8s.io", "-n", "any-team"),
+    ("bind", "roles.rbac.authorization.k8s.io", "-n", "any-team"),
+    ("escalate", "roles.rbac.authorization.k8s.io", "-n", "any-team"),
+    ("create", "horizontalpodautoscalers.autoscaling", "-n", "any-team"),
+    ("impersonate", "serviceaccounts/default", "-n", "any-team"),
+    ("impersonate", "groups"),
     ("create", "clusterroles.rbac.authorization.k8s.io"),
     ("create", "clusterrolebindings.rbac.authorization.k8s.io"),
     ("bind", "clusterroles.rbac.authorization.k8s.io"),
@@ -557,16 +584,16 @@ OPERATOR_MAY_NOT = [
     ("create", "productreleases.it4it.dev", "-n", "any-team"),
     ("create", "serviceoffers.it4it.dev"),
     ("delete", "productreleases.it4it.dev", "-n", "any-team"),
-    ("create", "clusterkopfpeerings.kopf.dev"),
+    ("patch", "clusterkopfpeerings.kopf.dev"),
     ("create", "leases.coordination.k8s.io", "-n", "any-team"),
     ("update", "leases.coordination.k8s.io/someone-else", "-n", "it4it-system"),
 ]
 
 
-def test_the_operator_is_least_privileged(cluster: Any, system_namespace: str) -> None:
+def test_the_operator_is_least_privileged(cluster: Any, crds: None, system_namespace: str) -> None:
     with installed(cluster, load(MANIFESTS / "rbac")):
         eventually(
-            lambda: can_i(cluster, OPERATOR, "patch", "deployments.apps", "-n", "any-team"),
+            lambda: can_i(cluster, OPERATOR, "watch", "deployments.apps", "--all-namespaces"),
             timeout=30,
             what="the operator's ClusterRoleBindings to take effect",
         )
