@@ -10,16 +10,22 @@ import argparse
 import dataclasses
 import sys
 
-from it4it_operator.cli.common import EXIT_REFUSED, EXIT_USAGE, add_cluster_flags, add_output_flag, connect, emit
+from it4it_operator.cli.common import (
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    add_cluster_flags,
+    add_output_flag,
+    connect,
+    emit,
+)
 
 
 def _catalog(args: argparse.Namespace) -> int:
     """Select an Offer, for people: what a namespace may order now."""
     from it4it_operator import API_VERSION
     from it4it_operator.controllers.context import utc_now
-    from it4it_operator.stages.consume.catalog import catalog, format_table
-
     from it4it_operator.k8s.errors import ForbiddenError
+    from it4it_operator.stages.consume.catalog import catalog, format_table
 
     session = connect(args)
     labels: dict[str, str] = {}
