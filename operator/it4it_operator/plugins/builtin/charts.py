@@ -23,7 +23,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -197,19 +197,12 @@ def _from_oci(ref: ChartRef, deadline: Deadline, helm: list[str]) -> tuple[bytes
     where = f"{ref.repository}/{ref.name}"
     with tempfile.TemporaryDirectory(prefix="it4it-pull-") as scratch:
         command = [*helm, "pull", where, "--version", ref.version, "--destination", scratch]
-        try:
-            done = subprocess.run(
-                command,
-                capture_output=True,
-                text=True,
-                timeout=deadline.left(),
-                env=helm_env(Path(scratch)),
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise deadline.expired() from exc
-        except OSError as exc:
-            raise _unavailable(ref, f"helm could not be run ({exc})") from exc
+        done = run_helm(
+            command,
+            Path(scratch),
+            deadline,
+            lambda exc: _unavailable(ref, f"helm could not be run ({exc})"),
+        )
         if done.returncode != 0:
             said = first_lines(done.stderr)
             if "not found" in said.lower():
@@ -223,6 +216,29 @@ def _from_oci(ref: ChartRef, deadline: Deadline, helm: list[str]) -> tuple[bytes
         if not archives:
             raise _unavailable(ref, "helm pull wrote no chart archive")
         return archives[0].read_bytes(), where
+
+
+def run_helm(
+    command: list[str],
+    scratch: Path,
+    deadline: Deadline,
+    unable: Callable[[OSError], RenderError],
+) -> subprocess.CompletedProcess[str]:
+    """Run a helm command with its home in `scratch`, within the deadline; `unable` says what
+    it means when helm cannot be started at all."""
+    try:
+        return subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=deadline.left(),
+            env=helm_env(scratch),
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise deadline.expired() from exc
+    except OSError as exc:
+        raise unable(exc) from exc
 
 
 def first_lines(text: str, count: int = 3) -> str:

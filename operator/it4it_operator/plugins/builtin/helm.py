@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import threading
 from collections import OrderedDict
@@ -44,7 +43,7 @@ from it4it_operator.plugins.builtin.charts import (
     ChartRef,
     Deadline,
     first_lines,
-    helm_env,
+    run_helm,
 )
 from it4it_operator.plugins.builtin.placeholders import fill
 from it4it_operator.plugins.interfaces import RenderContext, RenderError
@@ -145,19 +144,12 @@ def template(
             str(values_file),
             "--no-hooks",
         ]
-        try:
-            done = subprocess.run(
-                command,
-                capture_output=True,
-                text=True,
-                timeout=deadline.left(),
-                env=helm_env(Path(scratch)),
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise deadline.expired() from exc
-        except OSError as exc:
-            raise RenderError([f"helm could not be run to render {ref}: {exc}"]) from exc
+        done = run_helm(
+            command,
+            Path(scratch),
+            deadline,
+            lambda exc: RenderError([f"helm could not be run to render {ref}: {exc}"]),
+        )
     if done.returncode != 0:
         raise RenderError([f"helm template of {ref} failed: {first_lines(done.stderr)}"])
     return done.stdout
