@@ -11,7 +11,7 @@ CLUSTER_DIR ?= .cluster
 PYTEST_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv binaries lint unit integration faults faults-short test run bench cluster-up cluster-down cluster-status crds clean
+.PHONY: help venv binaries check-tools lint unit integration faults faults-short test run bench cluster-up cluster-down cluster-status crds argocd clean
 
 help:
 	@echo "make run           run the operator on the local control plane (or \$$KUBECONFIG)"
@@ -19,6 +19,8 @@ help:
 	@echo "make cluster-up    start the local control plane in the background (.cluster/)"
 	@echo "make cluster-down  stop it"
 	@echo "make crds          regenerate crds/ from the API models"
+	@echo "make argocd        regenerate manifests/argocd/argocd-cm-patch.yaml from health/*.lua"
+	@echo "make check-tools   build kstatus and promtool once (the GitOps and alert tests use them)"
 	@echo "make bench         the controller-core benchmark (N=1000; make bench N=200, make bench-10k)"
 	@echo "make faults        the fault suite (200 subscriptions, 100 kills; SEED=n repeats a run)"
 	@echo "make faults-short  its short version (part of make test)"
@@ -33,6 +35,11 @@ venv: $(BIN)/.installed
 
 binaries: venv
 	$(BIN)/it4it cluster build
+
+# kstatus (sigs.k8s.io/cli-utils) and promtool (github.com/prometheus/prometheus), built once
+# from their Go modules into ~/.cache/it4it-operator/ for tests/unit/gitops and .../monitoring.
+check-tools: venv
+	$(BIN)/python -m it4it_operator.devcluster.checktools
 
 lint: venv
 	$(BIN)/ruff check operator tests benchmarks
@@ -57,7 +64,7 @@ faults: binaries
 faults-short: binaries
 	$(if $(SEED),IT4IT_FAULTS_SEED=$(SEED)) $(BIN)/pytest tests/faults -q $(PYTEST_ARGS)
 
-test: lint unit integration faults-short
+test: lint check-tools unit integration faults-short
 
 run: binaries
 	$(BIN)/it4it dev run --dir $(CLUSTER_DIR)
@@ -83,6 +90,9 @@ cluster-status: venv
 
 crds: venv
 	$(BIN)/it4it crds --out crds
+
+argocd: venv
+	PYTHONPATH=tests $(BIN)/python -m support.gitops
 
 clean: cluster-down
 	rm -rf $(VENV) $(CLUSTER_DIR)

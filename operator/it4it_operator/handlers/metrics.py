@@ -1,5 +1,8 @@
 """Prometheus metrics of the reconcile loops, for SREs: how often each kind is reconciled, how
-long a pass takes, how many passes failed, how much work waits, and what the caches hold.
+long a pass takes, how many passes failed, how much work waits, what the caches hold, and the
+state the alerts of manifests/monitoring/ watch (instances by health, objects Stalled,
+subscriptions whose SLA is breached, open incidents). Everything is read from the watch caches
+when Prometheus scrapes: no API call, nothing on the reconcile path.
 Served on --metrics-port (off when not given)."""
 
 from __future__ import annotations
@@ -109,6 +112,74 @@ class IncidentCollector(Collector):
 
 def track_incidents(incidents: Callable[[], list[dict[str, Any]]]) -> None:
     REGISTRY.register(IncidentCollector(incidents))
+
+
+KINDS = (
+    "ProductRelease",
+    "ServiceOffer",
+    "Subscription",
+    "DesiredProductInstance",
+    "Approval",
+    "ActualProductInstance",
+    "Incident",
+)
+HEALTHS = ("Healthy", "Progressing", "Degraded", "Missing", "Suspended")
+
+
+def _stalled(obj: dict[str, Any]) -> bool:
+    return any(
+        c.get("type") == "Stalled" and c.get("status") == "True"
+        for c in (obj.get("status") or {}).get("conditions") or []
+    )
+
+
+class StateCollector(Collector):
+    """What the alerts watch, read from the caches (`objects(kind)`) when Prometheus scrapes:
+    ActualProductInstances by health, objects of each kind that are Stalled (a person must
+    change something), and Subscriptions whose measured availability breaks their SLA."""
+
+    def __init__(self, objects: Callable[[str], list[dict[str, Any]]]) -> None:
+        self.objects = objects
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        instances = GaugeMetricFamily(
+            "it4it_instances",
+            "ActualProductInstances by the health of what runs",
+            labels=["health"],
+        )
+        by_health = Counter_(
+            (a.get("status") or {}).get("health") or "Unknown"
+            for a in self.objects("ActualProductInstance")
+        )
+        for health in (*HEALTHS, "Unknown"):
+            instances.add_metric([health], by_health.get(health, 0))
+        yield instances
+        stalled = GaugeMetricFamily(
+            "it4it_stalled_objects",
+            "Objects whose kstatus Stalled condition is True, by kind",
+            labels=["kind"],
+        )
+        for kind in KINDS:
+            stalled.add_metric([kind], sum(1 for o in self.objects(kind) if _stalled(o)))
+        yield stalled
+        breached = GaugeMetricFamily(
+            "it4it_sla_breached_subscriptions",
+            "Subscriptions whose measured availability is below their SLA, by offer",
+            labels=["offer"],
+        )
+        for offer, n in sorted(
+            Counter_(
+                str((s.get("spec") or {}).get("offer"))
+                for s in self.objects("Subscription")
+                if ((s.get("status") or {}).get("serviceStatus") or {}).get("slaMet") is False
+            ).items()
+        ):
+            breached.add_metric([offer], n)
+        yield breached
+
+
+def track_state(objects: Callable[[str], list[dict[str, Any]]]) -> None:
+    REGISTRY.register(StateCollector(objects))
 
 
 def serve(port: int, address: str = "0.0.0.0") -> None:

@@ -21,7 +21,7 @@ import kopf
 from it4it_operator.controllers.context import Context, Settings
 from it4it_operator.controllers.manager import Manager
 from it4it_operator.controllers.watches import watches
-from it4it_operator.handlers.metrics import measured, track, track_incidents
+from it4it_operator.handlers.metrics import measured, track, track_incidents, track_state
 from it4it_operator.k8s import Kube
 from it4it_operator.k8s.cache import Cache
 from it4it_operator.k8s.lease import LeaderElector
@@ -45,6 +45,7 @@ def start(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: Any, **_: An
     logger.info("caches filled: %s", cache.sizes())
     track(manager.queue.pending, cache.sizes)
     track_incidents(lambda: cache.store("Incident").select())
+    track_state(lambda kind: cache.store(kind).select())
     memo.manager = manager
     if (lease := os.environ.get(LEADER_ENV)) is None:
         manager.start()
