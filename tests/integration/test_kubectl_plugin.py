@@ -145,7 +145,13 @@ def test_an_approver_unblocks_a_manual_plan_and_status_traces_it_to_the_deployme
     assert approved.returncode == 0, approved.stdout + approved.stderr
     made = [a for a in items(cluster, "approval", namespace) if a["spec"]["approver"] == "carol"]
     assert [a["spec"] for a in made] == [
-        {"desiredInstance": "mine", "planHash": plan_hash, "approver": "carol", "comment": "CAB 42"}
+        {
+            "desiredInstance": "mine",
+            "planHash": plan_hash,
+            "approver": "carol",
+            "decision": "Approved",
+            "comment": "CAB 42",
+        }
     ]
     again = kubectl_it4it(carol, "approve", "mine", "-n", namespace)
     assert again.returncode == 0 and "already approves" in again.stdout, again.stdout

@@ -47,18 +47,32 @@ def _slug(user: str) -> str:
 
 
 def approval_for(
-    dpi: Mapping[str, Any], plan_hash: str, user: str, comment: str | None, taken: set[str]
+    dpi: Mapping[str, Any],
+    plan_hash: str,
+    user: str,
+    comment: str | None,
+    taken: set[str],
+    *,
+    reason: str | None = None,
 ) -> dict[str, Any]:
-    """The Approval of `plan_hash` by `user`, named `<instance>-<10 hex>` unless someone
-    else's Approval already has that name (then with the user appended)."""
+    """The Approval of `plan_hash` by `user` (a rejection for `reason` when given), named
+    `<instance>-<10 hex>` unless someone else's Approval already has that name (then with the
+    user appended; a rejection always names its user)."""
     from it4it_operator import API_VERSION
     from it4it_operator.stages.deploy.approval import approval_name
 
     instance = dpi["metadata"]["name"]
     name = approval_name(instance, plan_hash)
-    if name in taken:
+    if name in taken or reason:
         name = f"{name}-{_slug(user)}"[:NAME_LIMIT].rstrip("-")
-    spec: dict[str, Any] = {"desiredInstance": instance, "planHash": plan_hash, "approver": user}
+    spec: dict[str, Any] = {
+        "desiredInstance": instance,
+        "planHash": plan_hash,
+        "approver": user,
+        "decision": "Rejected" if reason else "Approved",
+    }
+    if reason:
+        spec["reason"] = reason
     if comment:
         spec["comment"] = comment
     return {
@@ -74,8 +88,11 @@ def decide(
     user: str,
     approvals: Sequence[Mapping[str, Any]],
     comment: str | None = None,
+    reason: str | None = None,
 ) -> Decision:
-    """Whether `user` can approve the current plan of `dpi`, given the namespace's Approvals."""
+    """Whether `user` can approve (or, with `reason`, reject) the current plan of `dpi`, given
+    the namespace's Approvals."""
+    verdict = "Rejected" if reason else "Approved"
     meta, status = dpi["metadata"], dpi.get("status") or {}
     instance = meta["name"]
     what = f"desiredproductinstance/{instance}"
@@ -92,14 +109,16 @@ def decide(
         )
     for found in approvals:
         spec = found.get("spec") or {}
-        if (spec.get("desiredInstance"), spec.get("planHash"), spec.get("approver")) == (
-            instance,
-            plan_hash,
-            user,
-        ):
+        if (
+            spec.get("desiredInstance"),
+            spec.get("planHash"),
+            spec.get("approver"),
+            spec.get("decision") or "Approved",
+        ) == (instance, plan_hash, user, verdict):
             return Decision(
                 EXIT_OK,
-                f"approval.it4it.dev/{found['metadata']['name']} already approves plan "
+                f"approval.it4it.dev/{found['metadata']['name']} already "
+                f"{'rejects' if reason else 'approves'} plan "
                 f"{plan_hash} of {what} as {user}",
             )
     approved = condition(dpi, "Approved")
@@ -115,11 +134,11 @@ def decide(
             "an approval by the requester, someone else must approve it.",
         )
     taken = {a["metadata"]["name"] for a in approvals}
-    body = approval_for(dpi, plan_hash, user, comment, taken)
+    body = approval_for(dpi, plan_hash, user, comment, taken, reason=reason)
     return Decision(
         EXIT_OK,
         f"approval.it4it.dev/{body['metadata']['name']} created: plan {plan_hash} of {what} "
-        f"approved by {user}",
+        f"{verdict.lower()} by {user}" + (f" ({reason})" if reason else ""),
         body,
     )
 
@@ -140,7 +159,9 @@ def _approve(args: argparse.Namespace) -> int:
         approvals = kube.list_objects(API_VERSION, "Approval", namespace)
     except ForbiddenError:
         approvals = []  # the create below is what counts; without list, no reuse check
-    decision = decide(dpi, user, approvals, args.comment)
+    if args.reject and not args.reason:
+        return fail("--reject needs --reason: the plan's requester is told why")
+    decision = decide(dpi, user, approvals, args.comment, args.reason if args.reject else None)
     if decision.approval is not None:
         try:
             kube.create(decision.approval)
@@ -162,5 +183,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     approve.add_argument("instance", metavar="INSTANCE", help="the DesiredProductInstance")
     approve.add_argument("--comment", help='why, e.g. "CAB 42"')
+    approve.add_argument(
+        "--reject", action="store_true", help="reject the plan instead (needs --reason)"
+    )
+    approve.add_argument("--reason", help="why the plan is rejected")
     add_cluster_flags(approve)
     approve.set_defaults(func=_approve)

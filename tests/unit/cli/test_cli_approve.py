@@ -36,10 +36,22 @@ def test_the_current_plan_is_approved_in_the_users_own_name() -> None:
             "desiredInstance": "mine",
             "planHash": PLAN,
             "approver": "carol",
+            "decision": "Approved",
             "comment": "CAB 42",
         },
     }
     assert "created" in decision.message and "carol" in decision.message
+
+
+def test_a_rejection_names_its_reason_and_its_user() -> None:
+    decision = decide(awaiting(), "carol", [], None, reason="no rollback plan")
+    assert decision.code == EXIT_OK and decision.approval is not None
+    assert decision.approval["metadata"]["name"] == "mine-0b89ec8153-carol"
+    spec = decision.approval["spec"]
+    assert (spec["decision"], spec["reason"]) == ("Rejected", "no rollback plan")
+    assert "rejected by carol" in decision.message
+    earlier = decide(awaiting(), "carol", [decision.approval], None, reason="again")
+    assert earlier.approval is None and "already rejects" in earlier.message
 
 
 def test_approving_twice_creates_nothing_new() -> None:
