@@ -42,8 +42,9 @@ app.kubernetes.io/part-of: it4it-operator
 {{- end }}
 {{- end }}
 
-{{- define "it4it-operator.peeringName" -}}
-{{- default (include "it4it-operator.fullname" .) .Values.peering.name }}
+{{/* The Lease of leader election (in the release namespace). */}}
+{{- define "it4it-operator.leaseName" -}}
+{{- default (include "it4it-operator.fullname" .) .Values.leaderElection.leaseName }}
 {{- end }}
 
 {{- define "it4it-operator.image" -}}
