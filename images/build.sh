@@ -12,11 +12,14 @@
 # Environment: PYTHON (default .venv/bin/python), IMAGE (repository), TAG (default: version),
 # IT4IT_REBUILD_BASE=1 (make the mmdebstrap base again), WHEEL_ARCH (default: this machine's,
 # `uname -m`; wheels for glibc <= 2.36, as Debian bookworm and python:3.11-slim-bookworm have).
+#
+# `images/build.sh --install-tools` only installs buildah and mmdebstrap where no engine works
+# (CI does, so tests/integration/test_image.py can run the image).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-.venv/bin/python}
-VERSION=$("$PYTHON" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
+VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml | head -1)
 IMAGE=${IMAGE:-ghcr.io/it4it-operator/it4it-operator}
 TAG=${TAG:-$VERSION}
 REFERENCE="$IMAGE:$TAG"
@@ -38,7 +41,7 @@ DEBIAN_SOURCES=(
   "deb http://deb.debian.org/debian-security bookworm-security main"
 )
 
-say() { echo "[make image] $*" >&2; }
+say() { echo "[make image] +$(( $(date +%s) - started ))s $*" >&2; }
 started=$(date +%s)
 
 works() { command -v "$1" >/dev/null 2>&1 && "$1" info >/dev/null 2>&1; }
@@ -65,6 +68,11 @@ install_debian_tools() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     buildah mmdebstrap uidmap >/dev/null
 }
+
+if [ "${1:-}" = --install-tools ]; then
+  [ "$builder" = buildah ] && install_debian_tools
+  exit 0
+fi
 
 # The base: Debian bookworm's essential packages plus python3.11 with venv and CA certificates,
 # without docs, man pages and locales. Made once and kept in buildah's storage.
@@ -131,7 +139,9 @@ case "$builder" in
     say "building $REFERENCE with buildah --isolation chroot on $BASE_IMAGE"
     buildah build --quiet --isolation chroot --layers=false --build-arg "BASE=$BASE_IMAGE" \
       "${args[@]}" "$CONTEXT" >/dev/null
+    say "writing $ARCHIVE"
     buildah push --quiet "$REFERENCE" "oci-archive:$ARCHIVE:$REFERENCE"
+    buildah rmi --prune >/dev/null 2>&1 || true  # the images this tag pointed at before
     ;;
   *)
     say "IMAGE_BUILDER=$builder: docker, podman or buildah"
