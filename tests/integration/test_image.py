@@ -2,7 +2,7 @@
 with exactly the chart's RBAC, and brings the samples walkthrough to Ready.
 
 No container runtime is needed: the image (from dist/, built by `make image` when missing,
-about 10 minutes the first time, 6 with the base cached) is pulled into buildah's storage from
+2.5 to 10 minutes by the load of the machine) is pulled into buildah's storage from
 the OCI archive itself, a working container's root filesystem is mounted with `buildah mount`,
 and the entrypoint runs in it with the image's own environment, in a private mount namespace
 (`unshare --mount`), as a pod would: the root read-only, /tmp a writable folder (the chart's
@@ -87,7 +87,7 @@ def image() -> dict[str, Any]:
 
 
 def build() -> None:
-    """`make image`: about 10 minutes with the base to make, 6 with it in buildah's storage."""
+    """`make image`: 2.5 minutes on a quiet machine, up to 10 when busy (images/README.md)."""
     started = time.monotonic()
     built = subprocess.run(["make", "image"], cwd=ROOT, text=True, capture_output=True, check=False)
     assert built.returncode == 0, built.stdout + built.stderr
