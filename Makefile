@@ -9,9 +9,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CLUSTER_DIR ?= .cluster
 PYTEST_ARGS ?=
+LOCK     := requirements/lock.txt
+DEV_LOCK := requirements/dev-lock.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv binaries check-tools lint unit integration faults faults-short test run bench cluster-up cluster-down cluster-status crds argocd clean
+.PHONY: help venv lock image binaries check-tools lint unit integration faults faults-short test run bench cluster-up cluster-down cluster-status crds argocd clean
 
 help:
 	@echo "make run           run the operator on the local control plane (or \$$KUBECONFIG)"
@@ -21,17 +23,35 @@ help:
 	@echo "make crds          regenerate crds/ from the API models"
 	@echo "make argocd        regenerate manifests/argocd/argocd-cm-patch.yaml from health/*.lua"
 	@echo "make check-tools   build kstatus and promtool once (the GitOps and alert tests use them)"
+	@echo "make lock          re-resolve requirements/*lock.txt (UPGRADE=1: newest versions)"
+	@echo "make image         the operator image as dist/it4it-operator-<version>.oci.tar"
 	@echo "make bench         the controller-core benchmark (N=1000; make bench N=200, make bench-10k)"
 	@echo "make faults        the fault suite (200 subscriptions, 100 kills; SEED=n repeats a run)"
 	@echo "make faults-short  its short version (part of make test)"
 
-$(BIN)/.installed: pyproject.toml
+# The venv installs exactly the locked versions (hash-checked), then the project itself with
+# the locked setuptools (no build isolation: nothing unpinned is fetched).
+$(BIN)/.installed: pyproject.toml $(DEV_LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 venv: $(BIN)/.installed
+
+# Re-resolve the locks (requirements/README.md): keeps the pins that still fit, UPGRADE=1 moves
+# everything to the newest versions. lock.txt is resolved within dev-lock.txt, so they agree.
+UPGRADE ?=
+COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	$(if $(UPGRADE),--upgrade)
+lock: venv
+	$(COMPILE) pyproject.toml --extra dev requirements/build.in -o $(DEV_LOCK)
+	$(COMPILE) pyproject.toml -c $(DEV_LOCK) -o $(LOCK)
+
+# The operator image (images/README.md): docker or podman where one works, else buildah on a
+# base made with mmdebstrap; the result is dist/it4it-operator-<version>.oci.tar.
+image: venv
+	bash images/build.sh
 
 binaries: venv
 	$(BIN)/it4it cluster build

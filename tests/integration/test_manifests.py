@@ -152,19 +152,6 @@ def can_i(cluster: Any, who: str, *request: str) -> bool:
 
 # -- fixtures --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def peering_crds(cluster: Any) -> None:
-    """kopf's peering CRDs (manifests/peering/), installed like crds/ and left installed."""
-    cluster.kubectl("apply", "--server-side", "-f", str(MANIFESTS / "peering"))
-    cluster.kubectl(
-        "wait",
-        "--for=condition=Established",
-        "crd/clusterkopfpeerings.kopf.dev",
-        "crd/kopfpeerings.kopf.dev",
-        "--timeout=60s",
-    )
-
-
-@pytest.fixture(scope="module")
 def system_namespace(cluster: Any) -> Iterator[str]:
     """it4it-system from manifests/operator/00-namespace.yaml, deleted afterwards if new."""
     existed = cluster.kubectl("get", "namespace", SYSTEM_NAMESPACE, check=False).returncode == 0
@@ -313,7 +300,7 @@ def test_approvals_are_signed_in_the_requesters_own_name(
 
 # -- the kustomize base ----------------------------------------------------------------------
 def test_kustomize_base_is_accepted_by_the_api_server(
-    cluster: Any, crds: None, peering_crds: None, system_namespace: str
+    cluster: Any, crds: None, system_namespace: str
 ) -> None:
     dry = cluster.kubectl("apply", "--dry-run=server", "-k", str(MANIFESTS), check=False)
     assert dry.returncode == 0, dry.stderr
@@ -324,7 +311,7 @@ def test_kustomize_base_is_accepted_by_the_api_server(
     built = kustomized(cluster)
     on_disk = load(
         MANIFESTS / "operator", MANIFESTS / "rbac", MANIFESTS / "admission"
-    )  # peering/ and ../crds are installed first (README.md)
+    )  # ../crds is installed first (README.md)
     assert sorted(map(identity, built)) == sorted(map(identity, on_disk))
     assert not [d for d in built if d["kind"] == "CustomResourceDefinition"]
 
@@ -336,7 +323,7 @@ def test_operator_pod_is_restricted_and_single(cluster: Any) -> None:
     assert container["image"] == "ghcr.io/it4it-operator/it4it-operator:0.1.0"
     assert " ".join(container["command"]) == (
         "it4it run --log-format json --liveness http://0.0.0.0:8080/healthz "
-        "--metrics-port 8081 --peering it4it-operator"
+        "--metrics-port 8081 --leader-election it4it-operator"
     )
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "healthz"}
     assert {"name": "healthz", "containerPort": 8080, "protocol": "TCP"} in container["ports"]
@@ -347,17 +334,17 @@ def test_operator_pod_is_restricted_and_single(cluster: Any) -> None:
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     assert set(container["resources"]) == {"requests", "limits"}
-    # kopf peering pauses replicas of equal priority: one replica until priorities differ.
+    # One replica by default; leader election on a Lease makes more of them standbys.
     assert deployment["spec"]["replicas"] == 1
     assert env_of(deployment)["POD_ID"] == {"fieldRef": {"fieldPath": "metadata.name"}}
 
 
 # -- the Helm chart --------------------------------------------------------------------------
 def test_the_chart_lints_and_its_crds_are_the_generated_ones(tmp_path: Path) -> None:
-    # crds/ and files/admission are symlinks to the generated CRDs and to the admission
+    # files/crds and files/admission are symlinks to the generated CRDs and to the admission
     # policies of the kustomize base, never copies that could drift.
     for link, target in (
-        (CHART / "crds", ROOT / "crds"),
+        (CHART / "files" / "crds", ROOT / "crds"),
         (CHART / "files" / "admission", MANIFESTS / "admission"),
     ):
         assert link.is_symlink(), f"{link} must be a symlink to {target}"
@@ -366,16 +353,35 @@ def test_the_chart_lints_and_its_crds_are_the_generated_ones(tmp_path: Path) -> 
     lint = helm("lint", "--strict", str(CHART), check=False)
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
-    with_crds = docs_of(render("--include-crds"))
-    rendered = {d["metadata"]["name"] for d in with_crds if d["kind"] == "CustomResourceDefinition"}
-    assert rendered == {p.name.removesuffix(".yaml") for p in (ROOT / "crds").glob("*.yaml")}
+    # The CRDs are templates (crds.install), the generated ones plus the keep annotation.
+    generated = {d["metadata"]["name"]: d for d in load(ROOT / "crds")}
+    rendered = {
+        d["metadata"]["name"]: d
+        for d in docs_of(render())
+        if d["kind"] == "CustomResourceDefinition"
+    }
+    assert rendered.keys() == generated.keys()
+    for name, crd in rendered.items():
+        assert crd["metadata"].pop("annotations") == {"helm.sh/resource-policy": "keep"}, name
+        assert crd == generated[name], name
+    assert "CustomResourceDefinition" not in {
+        d["kind"] for d in docs_of(render("--set=crds.install=false"))
+    }
+    assert (
+        "annotations"
+        not in find(
+            docs_of(render("--set=crds.keep=false")),
+            "CustomResourceDefinition",
+            "approvals.it4it.dev",
+        )["metadata"]
+    )
 
     # A packaged chart carries the files themselves (helm follows the symlinks).
     helm("package", str(CHART), "--destination", str(tmp_path))
     with tarfile.open(next(tmp_path.glob("it4it-operator-0.1.0.tgz"))) as archive:
         names = archive.getnames()
     for folder, source in (
-        ("/crds/", ROOT / "crds"),
+        ("/files/crds/", ROOT / "crds"),
         ("/files/admission/", MANIFESTS / "admission"),
     ):
         packaged = {Path(n).name for n in names if folder in n}
@@ -387,7 +393,8 @@ def test_the_chart_options_render() -> None:
     deployment = find(default, "Deployment", "it4it-operator")
     assert deployment["metadata"]["namespace"] == SYSTEM_NAMESPACE
     assert env_of(deployment)["IT4IT_RESYNC_SECONDS"] == "600"
-    assert {d["kind"] for d in default} >= {"ValidatingAdmissionPolicy", "ClusterKopfPeering"}
+    assert {d["kind"] for d in default} >= {"ValidatingAdmissionPolicy", "CustomResourceDefinition"}
+    assert not [d for d in default if d["apiVersion"].startswith("kopf.dev/")]
 
     two_kinds = [
         {"group": "apps", "kind": "Deployment", "resource": "deployments"},
@@ -433,7 +440,8 @@ def test_the_chart_options_render() -> None:
 
     # Values that would break the operator or widen its RBAC are refused at render time.
     for bad in (
-        ["--set", "replicas=2"],
+        ["--set", "replicas=2", "--set", "leaderElection.enabled=false"],
+        ["--set", "peering.enabled=true"],  # unknown values are refused, not ignored
         ["--set-json", 'allowedKinds=[{"group":"","kind":"Namespace","resource":"namespaces"}]'],
         ["--set", "allowedKinds[0].kind=Deployment"],
         ["--set", "resyncSeconds=0"],
@@ -444,7 +452,7 @@ def test_the_chart_options_render() -> None:
 
 
 def test_the_rendered_chart_is_accepted_by_the_api_server(
-    cluster: Any, crds: None, peering_crds: None, namespace: str
+    cluster: Any, crds: None, namespace: str
 ) -> None:
     for options in ([], ["--set", f"watchNamespace={namespace}"]):
         rendered = render("--include-crds", *options, namespace=namespace)
@@ -454,7 +462,7 @@ def test_the_rendered_chart_is_accepted_by_the_api_server(
 
 def test_the_chart_and_the_kustomize_base_agree(cluster: Any) -> None:
     """Rendered as release it4it-operator in it4it-system, the chart makes the same objects."""
-    chart = docs_of(render())
+    chart = docs_of(render("--set=crds.install=false"))  # the kustomize base has no CRDs
     base = [d for d in kustomized(cluster) if d["kind"] != "Namespace"]
     assert sorted(map(identity, chart)) == sorted(map(identity, base))
     for ours in base:
@@ -584,7 +592,6 @@ OPERATOR_MAY_NOT = [
     ("create", "productreleases.it4it.dev", "-n", "any-team"),
     ("create", "serviceoffers.it4it.dev"),
     ("delete", "productreleases.it4it.dev", "-n", "any-team"),
-    ("patch", "clusterkopfpeerings.kopf.dev"),
     ("create", "leases.coordination.k8s.io", "-n", "any-team"),
     ("update", "leases.coordination.k8s.io/someone-else", "-n", "it4it-system"),
 ]

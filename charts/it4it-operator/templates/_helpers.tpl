@@ -48,8 +48,9 @@ app.kubernetes.io/part-of: it4it-operator
 {{- toJson (uniq (prepend (.Values.admissionPolicy.operatorUsers | default list) $sa)) }}
 {{- end }}
 
-{{- define "it4it-operator.peeringName" -}}
-{{- default (include "it4it-operator.fullname" .) .Values.peering.name }}
+{{/* The Lease of leader election (in the release namespace). */}}
+{{- define "it4it-operator.leaseName" -}}
+{{- default (include "it4it-operator.fullname" .) .Values.leaderElection.leaseName }}
 {{- end }}
 
 {{- define "it4it-operator.image" -}}

@@ -137,7 +137,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--namespace", help="watch one namespace (default: all)")
     run.add_argument("--liveness", help="liveness endpoint, e.g. http://0.0.0.0:8080/healthz")
     run.add_argument("--log-format", choices=["plain", "json"], default="plain")
-    run.add_argument("--peering", help="kopf peering name, for several replicas")
+    run.add_argument(
+        "--leader-election",
+        "--peering",  # its old name, from when replicas met in a kopf peering object
+        dest="peering",
+        metavar="LEASE",
+        help="several replicas: the one holding Lease LEASE (in its own namespace) reconciles",
+    )
     run.add_argument("--verbose", action="store_true")
     run.add_argument(
         "--metrics-port",

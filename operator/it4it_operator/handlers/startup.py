@@ -3,8 +3,8 @@
 Start-up builds the watch caches, waits until every watched kind is listed (so no controller
 decides on a half-filled cache: a reconcile right after a restart sees everything and writes
 nothing that is already there), then starts the work queue. The liveness probe reports the
-cache and queue sizes. With IT4IT_LEADER_ELECTION set (or `it4it run --peering NAME`), several
-replicas run: each fills its caches, only the holder of the Lease reconciles.
+cache and queue sizes. With IT4IT_LEADER_ELECTION set (or `it4it run --leader-election NAME`),
+several replicas run: each fills its caches, only the holder of the Lease reconciles.
 """
 
 from __future__ import annotations
