@@ -117,6 +117,16 @@ def test_the_walkthrough_samples_end_with_a_running_subscription(
         offered = get(cluster, "offer", "guestbook-standard")
         assert offered["status"]["subscribers"] == 1
         assert offered["status"]["margin"] == "5.50"
+
+        # As a GitOps tool sees it: once converged, applying the samples again changes nothing
+        # and `kubectl diff` (a server-side dry run against the live objects) shows nothing.
+        for sample in samples:
+            again = cluster.kubectl("apply", "-f", str(sample)).stdout.strip().splitlines()
+            assert all(line.endswith(" unchanged") for line in again), again
+        drift = cluster.kubectl(
+            "diff", *(a for sample in samples for a in ("-f", str(sample))), check=False
+        )
+        assert drift.returncode == 0, drift.stdout + drift.stderr
     finally:
         cluster.kubectl(
             "delete", "-f", str(SAMPLES), "--ignore-not-found", "--wait=false", check=False
