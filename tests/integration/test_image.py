@@ -246,6 +246,16 @@ def test_only_tmp_is_writable_and_by_the_images_user(pod: Pod, rootfs: Path) -> 
     assert not (rootfs / "opt" / "it4it" / "probe").exists()
 
 
+def apply_settled(cluster: LocalCluster, sample: Path, seconds: float = 30.0) -> None:
+    """`kubectl apply` of a sample right after `helm install`: the CRDs and admission policies
+    the chart just created may take a moment to be served; retried until then, else the API
+    server's answer is the failure."""
+    deadline = time.monotonic() + seconds
+    while (done := cluster.kubectl("apply", "-f", str(sample), check=False)).returncode:
+        assert time.monotonic() < deadline, f"{sample.name} refused: {done.stderr}"
+        time.sleep(1)
+
+
 def test_the_image_reconciles_the_samples_with_the_charts_rbac_only(
     cluster: LocalCluster, image: dict[str, Any], pod: Pod, tmp_path: Path
 ) -> None:
@@ -263,7 +273,7 @@ def test_the_image_reconciles_the_samples_with_the_charts_rbac_only(
     try:
         for sample in sorted(SAMPLES.glob("*.yaml")):
             if "approval" not in sample.name and "incident" not in sample.name:
-                cluster.kubectl("apply", "-f", str(sample))
+                apply_settled(cluster, sample)
         deadline = time.monotonic() + 240
         while not ready(cluster):
             assert operator.poll() is None, f"the operator stopped:\n{tail()}"

@@ -610,7 +610,7 @@ def test_the_operator_is_least_privileged(cluster: Any, crds: None, system_names
 
 
 def test_roles_for_people(cluster: Any, crds: None, namespace: str) -> None:
-    with installed(cluster, load(MANIFESTS / "rbac" / "20-user-roles.yaml")):
+    with installed(cluster, load(MANIFESTS / "rbac" / "20-user-roles.yaml")) as new_roles:
         people = (("jane", "it4it-approver"), ("carl", "it4it-consumer"), ("vic", "view"))
         for user, role in people:
             cluster.kubectl(
@@ -652,9 +652,17 @@ def test_roles_for_people(cluster: Any, crds: None, namespace: str) -> None:
             what="the people's roles (and the aggregation into view) to take effect",
             show=lambda: {" ".join(k): v for k, v in actual().items() if expected[k] != v},
         )
-    # Deleting it4it-viewer takes its rules out of view again.
-    eventually(
-        lambda: not can_i(cluster, "vic", "list", "incidents.it4it.dev", "-n", namespace),
-        timeout=30,
-        what="view to lose the it4it rules",
-    )
+    # Deleting it4it-viewer takes its rules out of view again (put back afterwards when other
+    # tests of the session had installed the people's roles before this one).
+    roles = load(MANIFESTS / "rbac" / "20-user-roles.yaml")
+    viewer = [d for d in roles if d["metadata"]["name"] == "it4it-viewer"]
+    cluster.kubectl("delete", "clusterrole", "it4it-viewer", "--ignore-not-found")
+    try:
+        eventually(
+            lambda: not can_i(cluster, "vic", "list", "incidents.it4it.dev", "-n", namespace),
+            timeout=30,
+            what="view to lose the it4it rules",
+        )
+    finally:
+        if viewer[0] not in new_roles:  # it was there before this test: as it was
+            cluster.kubectl("apply", "-f", "-", input=dump(viewer))
