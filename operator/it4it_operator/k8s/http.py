@@ -69,8 +69,18 @@ class Http:
                 preload_content=False,
                 retries=False,
             )
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            self.drop_idle_connections()
+            raise UnavailableError(0, "ConnectionError", str(exc)) from exc
         except urllib3.exceptions.HTTPError as exc:
             raise UnavailableError(0, "ConnectionError", str(exc)) from exc
+
+    def drop_idle_connections(self) -> None:
+        """Close every pooled connection not in use. A connection that stalls without being
+        closed (a partition, a dead middlebox) is not seen as dropped when it is taken from the
+        pool, and each request sent on one waits its whole timeout: when one stalls, the others
+        opened before it likely do too, so none is reused (in-use ones close when released)."""
+        self.api_client.rest_client.pool_manager.clear()
 
     def request(
         self,
@@ -100,6 +110,8 @@ class Http:
         try:
             raw = resp.read()
         except urllib3.exceptions.HTTPError as exc:
+            if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+                self.drop_idle_connections()
             raise UnavailableError(0, "ConnectionError", str(exc), what) from exc
         finally:
             resp.release_conn()
@@ -127,6 +139,7 @@ class Http:
                     if line.strip():
                         yield json.loads(line)
         except urllib3.exceptions.ReadTimeoutError as exc:
+            self.drop_idle_connections()  # silence may be a stall: reconnect, do not reuse
             raise UnavailableError(0, QUIET, str(exc)) from exc
         except urllib3.exceptions.HTTPError as exc:
             raise UnavailableError(0, "WatchInterrupted", str(exc)) from exc
