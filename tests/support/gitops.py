@@ -27,8 +27,18 @@ KEY = "resource.customizations.health.{group}_{kind}"
 STATUSES = ("Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown")
 
 
+CORE = HEALTH / "_kstatus.lua"
+"""What every kind's check shares (helpers, the unobserved-spec rule, `kstatus()`)."""
+
+
 def script(kind: str) -> str:
-    return (HEALTH / f"{kind}.lua").read_text()
+    """The self-contained check Argo CD runs for `kind`: the kind's header comment, the shared
+    core, then the kind's own body (health/<Kind>.lua holds only the header and the body)."""
+    lines = (HEALTH / f"{kind}.lua").read_text().splitlines(keepends=True)
+    header = 0
+    while header < len(lines) and lines[header].startswith("--"):
+        header += 1
+    return "".join(lines[:header]) + "\n" + CORE.read_text() + "".join(lines[header:]).lstrip("\n")
 
 
 def health(kind: str, obj: dict[str, Any]) -> tuple[str, str | None]:

@@ -4,55 +4,6 @@
 -- zero on purpose); otherwise the operator's kstatus conditions: Stalled=True is Degraded,
 -- Reconciling=True or Ready not True is Progressing, Ready=True is Healthy.
 
-local hs = {}
-
-local function condition(type)
-  if obj.status == nil or obj.status.conditions == nil then
-    return nil
-  end
-  for _, c in ipairs(obj.status.conditions) do
-    if c.type == type then
-      return c
-    end
-  end
-  return nil
-end
-
-local function is_true(c)
-  return c ~= nil and c.status == "True"
-end
-
-local function message(c, fallback)
-  if c ~= nil and c.message ~= nil and c.message ~= "" then
-    return c.message
-  end
-  return fallback
-end
-
--- Not observed yet: the operator has not looked at this generation of the spec.
-local function unobserved()
-  if obj.status == nil or obj.status.observedGeneration == nil then
-    return "Waiting for the operator to observe " .. obj.kind .. " " .. obj.metadata.name
-  end
-  local generation = obj.metadata.generation
-  if generation ~= nil and obj.status.observedGeneration < generation then
-    return "Waiting for the operator to observe generation " .. generation
-  end
-  local ready = condition("Ready")
-  if generation ~= nil and ready ~= nil and ready.observedGeneration ~= nil
-      and ready.observedGeneration < generation then
-    return "Waiting for the operator to observe generation " .. generation
-  end
-  return nil
-end
-
-local waiting = unobserved()
-if waiting ~= nil then
-  hs.status = "Progressing"
-  hs.message = waiting
-  return hs
-end
-
 local ready = condition("Ready")
 local health = obj.status.health
 if health == "Degraded" or health == "Missing" then
@@ -65,23 +16,4 @@ if health == "Suspended" then
   hs.message = message(ready, "Suspended: scaled to zero")
   return hs
 end
-local stalled = condition("Stalled")
-if is_true(stalled) then
-  hs.status = "Degraded"
-  hs.message = message(stalled, "Stalled")
-  return hs
-end
-local reconciling = condition("Reconciling")
-if is_true(reconciling) then
-  hs.status = "Progressing"
-  hs.message = message(reconciling, "Reconciling")
-  return hs
-end
-if is_true(ready) then
-  hs.status = "Healthy"
-  hs.message = message(ready, "Ready")
-  return hs
-end
-hs.status = "Progressing"
-hs.message = message(ready, "Waiting for the Ready condition")
-return hs
+return kstatus(nil)

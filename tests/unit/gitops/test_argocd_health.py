@@ -123,7 +123,7 @@ def test_the_argocd_cm_patch_holds_exactly_the_lua_files_one_key_per_kind() -> N
     assert gitops.PATCH.read_text() == gitops.render_patch(), "run `make argocd`"
     data = yaml.safe_load(gitops.PATCH.read_text())["data"]
     assert set(data) == {f"resource.customizations.health.it4it.dev_{k.kind}" for k in KINDS}
-    assert {p.stem for p in gitops.HEALTH.glob("*.lua")} == {k.kind for k in KINDS}
+    assert {p.stem for p in gitops.HEALTH.glob("[A-Z]*.lua")} == {k.kind for k in KINDS}
 
 
 def test_the_chart_ships_the_same_files() -> None:
