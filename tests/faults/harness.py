@@ -17,6 +17,7 @@ import logging
 import random
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -84,6 +85,8 @@ class Harness:
     """Instances whose Stalled condition was True at the last look (`waiting`)."""
     written_off: set[Key] = field(default_factory=set)
     reported: set[Violation] = field(default_factory=set)
+    broken: Counter[str] = field(default_factory=Counter)
+    """Times a scenario broke an instance on purpose ("namespace/name"): one Incident each."""
     """Violations of the cluster's state already charged to a fault (checks are cumulative)."""
     results: list[FaultResult] = field(default_factory=list)
     """The rows so far (printed even when the run is cut short)."""
@@ -272,6 +275,7 @@ class Harness:
             gone_namespaces=gone,
             final=final,
             ignore=self.written_off,
+            caused=self.broken,
         )
         found += [Violation("operator", "it4it run", c) for c in self.crashes]
         self.crashes.clear()

@@ -12,7 +12,8 @@ objects. Nothing here talks to a cluster.
 - every child labelled `it4it.dev/instance` with its instance's name, owned (controller
   ownerReference) by that ActualProductInstance, in the instance's namespace;
 - no object left with a deletionTimestamp and the operator's finalizer (stuck deletion);
-- no Incident storm (at most a few per instance, none still open at the end) and no Event
+- no Incident storm (at most a few per instance beyond the breaks the suite made on purpose,
+  never two for one instance and symptom open at once, none still open at the end) and no Event
   storm (at most EVENT_CEILING Events per it4it object, a few more per spec change);
 - status.history of each DesiredProductInstance without duplicated entries;
 - no lost change: every spec change made during a fault is reflected (the instance's
@@ -22,6 +23,7 @@ objects. Nothing here talks to a cluster.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +34,7 @@ INSTANCE_LABEL = "it4it.dev/instance"
 FINALIZER = "it4it.dev/decommission"
 DPI_KIND, ACTUAL_KIND = "DesiredProductInstance", "ActualProductInstance"
 INCIDENT_CEILING = 3
-"""Incidents per instance over the whole run: "a few"."""
+"""Incidents per instance over the whole run, beyond the suite's own breaks of it: "a few"."""
 EVENT_CEILING = 40
 """Events per it4it object over the whole run, for its first generation ..."""
 EVENTS_PER_GENERATION = 4
@@ -248,26 +250,74 @@ def namespaces_gone(namespaces: Iterable[Obj], gone: Iterable[str]) -> list[Viol
 
 
 def incident_storm(
-    incidents: Iterable[Obj], *, ceiling: int = INCIDENT_CEILING, final: bool = False
+    incidents: Iterable[Obj],
+    *,
+    ceiling: int = INCIDENT_CEILING,
+    final: bool = False,
+    caused: Mapping[str, int] | None = None,
 ) -> list[Violation]:
-    """At most `ceiling` Incidents per instance; with `final`, none still open."""
+    """At most `ceiling` Incidents per instance plus the times the suite broke that instance
+    on purpose (`caused`, by "namespace/instance": each such break is one real Incident); with
+    `final`, none still open."""
     per_instance: Counter[str] = Counter()
     found = []
     for incident in incidents:
-        where = f"{meta(incident).get('namespace')}/{(incident.get('spec') or {}).get('instance')}"
-        per_instance[where] += 1
+        per_instance[_instance_of(incident)] += 1
         phase = (incident.get("status") or {}).get("phase") or "Detected"
         if final and phase not in DONE_INCIDENT_PHASES:
-            symptom = (incident.get("status") or {}).get("symptom") or (
-                incident.get("spec") or {}
-            ).get("symptom")
-            found.append(Violation("incident-open", key(incident), f"{phase} ({symptom})"))
+            found.append(
+                Violation("incident-open", key(incident), f"{phase} ({_symptom(incident)})")
+            )
+    allowed = {where: ceiling + (caused or {}).get(where, 0) for where in per_instance}
     found += [
-        Violation("incident-storm", f"instance {where}", f"{count} incidents (ceiling {ceiling})")
+        Violation(
+            "incident-storm", f"instance {where}", f"{count} incidents (ceiling {allowed[where]})"
+        )
         for where, count in sorted(per_instance.items())
-        if count > ceiling
+        if count > allowed[where]
     ]
+    return found + incident_duplicates(incidents)
+
+
+def incident_duplicates(incidents: Iterable[Obj]) -> list[Violation]:
+    """Never two Incidents of one instance and symptom open at the same time: each one's
+    [firstSeen, resolvedAt or closedAt) is disjoint from the next one's (dedup by key)."""
+    spans: defaultdict[tuple[str, str], list[tuple[dt.datetime, dt.datetime | None, str]]]
+    spans = defaultdict(list)
+    for incident in incidents:
+        status = incident.get("status") or {}
+        if not (first := _moment(status.get("firstSeen"))):
+            continue
+        ended = _moment(status.get("resolvedAt")) or _moment(status.get("closedAt"))
+        spans[(_instance_of(incident), _symptom(incident))].append((first, ended, key(incident)))
+    found = []
+    for (where, symptom), seen in sorted(spans.items()):
+        seen.sort(key=lambda span: span[0])
+        for (_, ended, earlier), (began, _, later) in itertools.pairwise(seen):
+            if ended is None or began < ended:
+                found.append(
+                    Violation(
+                        "incident-duplicate",
+                        f"instance {where}",
+                        f"{later} opened while {earlier} was open ({symptom})",
+                    )
+                )
     return found
+
+
+def _instance_of(incident: Obj) -> str:
+    return f"{meta(incident).get('namespace')}/{(incident.get('spec') or {}).get('instance')}"
+
+
+def _symptom(incident: Obj) -> str:
+    status, spec = incident.get("status") or {}, incident.get("spec") or {}
+    return str(status.get("symptom") or spec.get("symptom") or "")
+
+
+def _moment(text: Any) -> dt.datetime | None:
+    if not text:
+        return None
+    return dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
 
 
 def event_storm(
@@ -351,9 +401,11 @@ def check(
     gone_namespaces: Iterable[str] = (),
     final: bool = False,
     ignore: Collection[tuple[str, str]] = (),
+    caused: Mapping[str, int] | None = None,
 ) -> list[Violation]:
     """Every invariant over one snapshot (`ignore`: subscriptions whose not being Ready was
-    charged to an earlier fault)."""
+    charged to an earlier fault; `caused`: incidents the suite caused on purpose, per
+    "namespace/instance")."""
     s = snapshot
     return [
         *subscriptions_ready(
@@ -367,7 +419,7 @@ def check(
         *ownership(s.subscriptions, s.instances),
         *stuck_finalizers([*s.subscriptions, *s.instances, *s.actuals]),
         *namespaces_gone(s.namespaces, gone_namespaces),
-        *incident_storm(s.incidents, final=final),
+        *incident_storm(s.incidents, final=final, caused=caused),
         *event_storm(s.events, [*s.subscriptions, *s.instances, *s.actuals, *s.incidents]),
         *history_duplicates(s.instances),
     ]

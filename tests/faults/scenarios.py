@@ -380,6 +380,7 @@ def writers(h: Harness) -> FaultResult:
                 "spec": {"replicas": h.expected[(namespace, name)] + 1},
             }
             h.admin.merge(apps("deployments", namespace, name), patch, manager=PERSON)
+            h.broken[f"{namespace}/{name}"] += 1  # a real Drifted Incident each time
         result.injected += len(targets)
         ended = time.monotonic()
         took = wait_repaired(h, result, targets, f"round {number}", ended)

@@ -159,12 +159,19 @@ def test_a_namespace_that_should_be_gone() -> None:
     assert "Terminating" in found[0].detail
 
 
-def incident(name: str, instance: str, phase: str) -> dict[str, Any]:
+def incident(
+    name: str, instance: str, phase: str, seen: str = "", resolved: str = ""
+) -> dict[str, Any]:
+    status = {"phase": phase, "symptom": "Drifted"}
+    if seen:
+        status["firstSeen"] = f"2026-01-01T00:{seen}Z"
+    if resolved:
+        status["resolvedAt"] = f"2026-01-01T00:{resolved}Z"
     return {
         "kind": "Incident",
         "metadata": {"name": name, "namespace": "shop"},
         "spec": {"instance": instance},
-        "status": {"phase": phase, "symptom": "Drifted"},
+        "status": status,
     }
 
 
@@ -176,6 +183,23 @@ def test_incident_storm_and_open_incidents() -> None:
     still = [incident("i1", "web", "Verifying")]
     assert inv.incident_storm(still) == []
     assert names(inv.incident_storm(still, final=True)) == ["incident-open"]
+    assert inv.incident_storm(storm, caused={"shop/web": 1}) == [], "one break on purpose"
+    assert names(inv.incident_storm(storm, caused={"shop/other": 1})) == ["incident-storm"]
+
+
+def test_two_incidents_of_one_symptom_open_at_once_are_a_duplicate() -> None:
+    apart = [
+        incident("i1", "web", "Resolved", seen="01:00", resolved="02:00"),
+        incident("i2", "web", "Resolved", seen="03:00", resolved="04:00"),
+    ]
+    assert inv.incident_duplicates(apart) == []
+    overlapping = [*apart, incident("i3", "web", "Verifying", seen="03:30")]
+    [found] = inv.incident_duplicates(overlapping)
+    assert found.invariant == "incident-duplicate"
+    assert "i3" in found.detail.split(" opened while ")[0], found.detail
+    assert "i2" in found.detail.split(" opened while ")[1], found.detail
+    other_instance = [*apart, incident("i4", "api", "Detected", seen="03:30")]
+    assert inv.incident_duplicates(other_instance) == []
 
 
 def event(reason: str, count: int = 1, api_version: str = "it4it.dev/v1alpha1") -> dict[str, Any]:

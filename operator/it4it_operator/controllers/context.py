@@ -76,6 +76,12 @@ class Context:
         found = self.kube.get("v1", "ServiceAccount", self.settings.deployer, namespace)
         return found is not None
 
+    def namespace_going(self, namespace: str) -> bool:
+        """Whether `namespace` is gone or being deleted (from the cache): nothing new can be
+        created in it, so work that would create objects there waits for the deletion."""
+        found = self.kube.get("v1", "Namespace", namespace)
+        return found is None or bool(found["metadata"].get("deletionTimestamp"))
+
     @classmethod
     def from_env(cls, kube: Kube) -> Context:
         return cls(

@@ -76,6 +76,15 @@ def test_a_hand_edited_deployment_becomes_an_incident_resolved_by_reapply() -> N
     assert op.resync() == []
 
 
+def test_an_instance_in_a_namespace_being_deleted_raises_no_incident() -> None:
+    op = Operator()
+    deployed(op)
+    op.fake.edit("Namespace", SHOP, metadata={"deletionTimestamp": "2026-01-01T00:00:00Z"})
+    op.fake.edit("Deployment", "direct", SHOP, spec={"replicas": 0})
+    op.settle()
+    assert incidents(op) == [], "nothing can be created in a terminating namespace"
+
+
 def test_one_failed_pod_that_is_replaced_raises_nothing() -> None:
     op = Operator()
     deployed(op)

@@ -19,16 +19,11 @@ from it4it_operator.controllers.deploy.labels import ACTUAL_KIND
 from it4it_operator.k8s.errors import ForbiddenError
 
 
-def _namespace_going(ctx: Context, namespace: str) -> bool:
-    found = ctx.kube.get("v1", "Namespace", namespace)
-    return found is None or bool(found["metadata"].get("deletionTimestamp"))
-
-
 def decommission(ctx: Context, namespace: str, name: str) -> list[str]:
     """Delete what is left of the instance; returns "Kind/name" of objects still present."""
     remaining = instance_objects(ctx, namespace, name)
     remaining = [o for o in remaining if o["kind"] != ACTUAL_KIND]
-    if remaining and ctx.has_deployer(namespace) and not _namespace_going(ctx, namespace):
+    if remaining and ctx.has_deployer(namespace) and not ctx.namespace_going(namespace):
         try:
             delete_objects(ctx, remaining)
             return [f"{o['kind']}/{o['metadata']['name']}" for o in remaining]

@@ -56,6 +56,8 @@ def detect_issues(ctx: Context, namespace: str, name: str) -> float | None:
     dpi = ctx.kube.get(API_VERSION, DPI_KIND, name, namespace)
     if actual is None or dpi is None or actual["metadata"].get("deletionTimestamp"):
         return None
+    if dpi["metadata"].get("deletionTimestamp") or ctx.namespace_going(namespace):
+        return None  # being decommissioned: no Incident can (or should) be raised there
     status = dpi.get("status") or {}
     if not status.get("stablePlanHash") or status.get("stablePlanHash") != status.get("planHash"):
         return None  # in a change: the Deploy stages validate and observe, Operate waits
