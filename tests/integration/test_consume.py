@@ -114,8 +114,11 @@ def test_the_walkthrough_samples_end_with_a_running_subscription(
         glance = cluster.kubectl("get", "sub", "-n", "shop").stdout
         for word in ("my-guestbook", "guestbook-standard", "1.1.0", "12.50", "99.5", "True"):
             assert word in glance, glance
+        eventually(  # an offer counts its subscribers a few seconds after they change
+            lambda: get(cluster, "offer", "guestbook-standard")["status"].get("subscribers") == 1,
+            what="one subscriber",
+        )
         offered = get(cluster, "offer", "guestbook-standard")
-        assert offered["status"]["subscribers"] == 1
         assert offered["status"]["margin"] == "5.50"
 
         # As a GitOps tool sees it: once converged, applying the samples again changes nothing

@@ -97,8 +97,9 @@ def test_a_healthy_release_reaches_ready(
     assert deployment["metadata"]["ownerReferences"][0]["kind"] == "ActualProductInstance"
     pods = items(cluster, "pods", namespace, "app=shopfront-web")
     assert len(pods) == 3 and all(p["status"]["phase"] == "Running" for p in pods)
-    reasons = {e["reason"] for e in events(cluster, namespace, "shopfront")}
-    assert {"Planned", "Applied", "AllAvailable", "ObservedStable"} <= reasons
+    told = [f"{e['reason']}: {e['message']}" for e in events(cluster, namespace, "shopfront")]
+    for stage in ("Planned", "Applied", "AllAvailable", "ObservedStable"):
+        assert any(line.startswith(stage) or f"{stage}: " in line for line in told), told
 
 
 def test_a_failing_upgrade_is_rolled_back(

@@ -23,15 +23,17 @@ class Operator:
     now: dt.datetime = START
     tenants: bool = True
     """Every namespace applied gets its deployer ServiceAccount (`it4it tenant enable`)."""
+    settings: Settings = field(default_factory=lambda: Settings(tally_seconds=0))
+    """An offer's count follows at once here (`settle` runs no timers but due ones)."""
     manager: Manager = field(init=False)
 
     def __post_init__(self) -> None:
-        ctx = Context(self.fake, load_plugins(), Settings(), clock=lambda: self.now)
+        ctx = Context(self.fake, load_plugins(), self.settings, clock=lambda: self.now)
         self.manager = Manager(ctx)
 
     def restart(self) -> Operator:
         """A new operator process on the same API server (nothing kept in memory)."""
-        return Operator(self.fake.restarted(), self.now, self.tenants)
+        return Operator(self.fake.restarted(), self.now, self.tenants, self.settings)
 
     def apply(self, *docs: dict[str, Any]) -> None:
         for doc in docs:

@@ -43,6 +43,13 @@ class Settings:
     allowed_kinds: frozenset[tuple[str, str]] = DEFAULT_ALLOWED_KINDS
     deployer: str = DEFAULT_DEPLOYER
     """The ServiceAccount of each tenant namespace that a release's objects are written as."""
+    tally_seconds: float = 5.0
+    """An offer counts its subscribers this long after a subscription changes: a burst of
+    1,000 new subscriptions is a few writes of the count, not 1,000."""
+    wording_seconds: float = 5.0
+    """A status whose messages alone changed (a rollout's counts, say) is written at most this
+    long after the first such change, so a rollout that finishes sooner costs no write for its
+    progress; any change of a status, reason, phase or field is written at once."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -54,6 +61,8 @@ class Settings:
             watch_namespace=os.environ.get("IT4IT_WATCH_NAMESPACE") or None,
             allowed_kinds=parse_allowed_kinds(kinds) if kinds else DEFAULT_ALLOWED_KINDS,
             deployer=os.environ.get("IT4IT_DEPLOYER") or DEFAULT_DEPLOYER,
+            tally_seconds=float(os.environ.get("IT4IT_TALLY_SECONDS", "5")),
+            wording_seconds=float(os.environ.get("IT4IT_WORDING_SECONDS", "5")),
         )
 
 
@@ -66,6 +75,9 @@ class Context:
     plugins: PluginRegistry
     settings: Settings
     clock: Clock = field(default=utc_now)
+    held: dict[str, dt.datetime] = field(default_factory=dict)
+    """Since when a wording-only status change of each object (by UID) has been held back
+    (`StatusWriter.flush`); in memory only: a restart just holds it back once more."""
 
     def tenant(self, namespace: str) -> Kube:
         """The facade writing as the deployer of `namespace` (a release's objects go so)."""

@@ -20,7 +20,7 @@ from it4it_operator.controllers.deploy import reconcile_instance
 from it4it_operator.controllers.operate.detection import detect_issues
 from it4it_operator.controllers.operate.incidents import reconcile_incident
 from it4it_operator.controllers.queue import Key, WorkQueue
-from it4it_operator.controllers.watches import RECONCILED, dependents
+from it4it_operator.controllers.watches import RECONCILED, dependents, tallies
 from it4it_operator.k8s.errors import NotFoundError
 from it4it_operator.k8s.store import Change
 
@@ -56,6 +56,8 @@ class Manager:
     def on_change(self, kind: str, change: Change) -> None:
         for key in dependents(self.ctx.kube.cache, kind, change):
             self.queue.add(key)
+        for key in tallies(kind, change):
+            self.queue.add_after(key, self.ctx.settings.tally_seconds)
 
     def reconcile(self, key: Key) -> float | None:
         try:

@@ -122,13 +122,29 @@ class StatusWriter:
         told = "; ".join(f"{reason}: {message}" for _, reason, message in normal)
         return [e for e in self._events if e[0] != "Normal"] + [("Normal", normal[-1][1], told)]
 
+    def _holds_wording(self) -> bool:
+        """Whether to hold back this write: only messages changed, and for less than
+        `wording_seconds` (the next pass of a progressing object writes them)."""
+        uid = str(self.obj["metadata"].get("uid") or "")
+        held, wait = self.ctx.held, self.ctx.settings.wording_seconds
+        if wait <= 0 or not uid or _wordless(self.status) != _wordless(self.before):
+            held.pop(uid, None)
+            return False
+        since = held.setdefault(uid, self.ctx.clock())
+        if (self.ctx.clock() - since).total_seconds() < wait:
+            return True
+        del held[uid]
+        return False
+
     def flush(self) -> bool:
         """Write the status if it changed and post the queued Events; True when written."""
         self.status["observedGeneration"] = self.generation
         written = False
-        if self.status != self.before:
+        if self.status != self.before and not self._holds_wording():
             patch = dict(self.status)
             patch.update({k: None for k in self.before if k not in self.status})
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("status of %s: %s", _name(self.obj), _changed(self.before, self.status))
             self.ctx.kube.patch_status(self.obj, patch)
             self.before = clone(self.status)
             written = True
@@ -136,6 +152,34 @@ class StatusWriter:
             self.ctx.kube.emit_event(self.obj, kind, reason, message)
         self._events.clear()
         return written
+
+
+def _wordless(value: Any) -> Any:
+    """`value` without its `message` fields: what a status says, not how it words it."""
+    if isinstance(value, dict):
+        return {k: _wordless(v) for k, v in value.items() if k != "message"}
+    if isinstance(value, list):
+        return [_wordless(v) for v in value]
+    return value
+
+
+def _name(obj: dict[str, Any]) -> str:
+    meta = obj["metadata"]
+    return f"{obj.get('kind')} {meta.get('namespace', '')}/{meta.get('name')}"
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Which fields (conditions by type) a status write changes, for the debug log."""
+    changed = [
+        k for k in sorted({*before, *after}) if k != "conditions" and before.get(k) != after.get(k)
+    ]
+    old = {c["type"]: c for c in before.get("conditions") or []}
+    changed += [
+        f"{c['type']}={c['status']}/{c.get('reason')}"
+        for c in after.get("conditions") or []
+        if old.get(c["type"]) != c
+    ]
+    return ", ".join(changed)
 
 
 def not_ready(w: StatusWriter, outcome: Outcome, phase: str, *, stalled: bool = False) -> None:

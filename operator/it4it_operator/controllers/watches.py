@@ -201,9 +201,16 @@ def _of_offer(
 def _of_subscription(
     cache: Any, old: Obj | None, new: Obj | None, versions: list[Obj], either: Obj
 ) -> Iterator[Key]:
-    if more_than_status(old, new):
-        for obj in versions:
-            yield Key(OFFER, "", str(_spec(obj).get("offer")))
+    return iter(())  # its offer only counts it: see `tallies`
+
+
+def tallies(kind: str, change: Change) -> set[Key]:
+    """The objects that only count `change` (an offer its subscribers): queued a little later,
+    so that a burst of changes is counted in one write, not one write each."""
+    old, new = change
+    if kind != SUBSCRIPTION or not more_than_status(old, new):
+        return set()
+    return {Key(OFFER, "", str(_spec(obj).get("offer"))) for obj in (old, new) if obj is not None}
 
 
 def _of_instance(
@@ -238,7 +245,9 @@ def _of_actual(
         yield Key(ACTUAL, namespace, name)  # what Validate wrote is what Detect reads
     if _status(old, "symptoms") != _status(new, "symptoms"):
         yield from (_key(INCIDENT, i) for i in _lookup(cache, INCIDENT, BY, f"{namespace}/{name}"))
-    if _status(old, "health") != _status(new, "health"):
+    if _status(old, "health") != _status(new, "health") and _handed_over(cache, namespace, name):
+        # In a change, the instance's own status (Validated, Ready) tells the subscription;
+        # after hand-over, a change of health is the news of its service.
         yield from _subscription_of(cache, namespace, name)
 
 
@@ -300,6 +309,13 @@ _FOLLOW: dict[str, Follow] = {
     SERVICE_ACCOUNT: _of_service_account,
 }
 """Who depends on a change of each kind (besides the object itself)."""
+
+
+def _handed_over(cache: Any, namespace: str, instance: str) -> bool:
+    status = _status(cache.store(DPI).get(namespace, instance))
+    return bool(status.get("stablePlanHash")) and status.get("stablePlanHash") == status.get(
+        "planHash"
+    )
 
 
 def _subscription_of(cache: Any, namespace: str, instance: str) -> Iterator[Key]:

@@ -6,11 +6,14 @@ the API server is a dict. "No write" is counted, not assumed.
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from typing import Any
 
+from it4it_operator.controllers.context import Settings
 from it4it_operator.k8s.errors import Cause, ConflictError, InvalidError
 from support.controllers import Operator
-from support.fake_kube import condition, reasons
+from support.fake_kube import condition
 from support.world import SHOP, TEAM, instance, namespace, offer, release, roll_out, subscription
 
 
@@ -70,6 +73,45 @@ def test_writes_per_subscription_stay_small() -> None:
     # the Deployment, the subscription's status twice (contract, Ready), and the offer's
     # subscriber count
     assert len(writes) == 11, writes
+
+
+def test_a_burst_of_subscriptions_is_counted_by_their_offer_in_one_write() -> None:
+    op = Operator(settings=Settings(tally_seconds=1.0))
+    op.apply(namespace(TEAM), namespace(SHOP), release(), offer())
+    op.settle()
+    mark = len(op.fake.writes)
+    op.apply(*(subscription(f"mine-{n}") for n in range(5)))
+    op.settle()
+    offer_writes = [w for w in op.fake.writes_since(mark) if w[1] == "ServiceOffer"]
+    assert offer_writes == [], "the count waits for the burst to end"
+    time.sleep(1.1)
+    op.settle()
+    offer_writes = [w for w in op.fake.writes_since(mark) if w[1] == "ServiceOffer"]
+    assert offer_writes == [("PATCH", "ServiceOffer", "status")]
+    assert op.fake.live("ServiceOffer", "web")["status"]["subscribers"] == 5
+
+
+def test_a_rollout_s_progress_alone_is_written_only_once_it_lasts() -> None:
+    op = Operator()
+    op.apply(namespace(TEAM), namespace(SHOP), release(), offer(), subscription())
+    op.settle()
+    [deployment] = op.fake.of_kind("Deployment")
+    generation = deployment["metadata"]["generation"]
+    progress = {"observedGeneration": generation, "replicas": 1, "updatedReplicas": 1}
+    mark = len(op.fake.writes)
+    op.fake.put({**deployment, "status": progress})
+    op.settle()
+    assert op.fake.writes_since(mark) == [], "new counts alone wait"
+    op.now += dt.timedelta(seconds=6)
+    op.resync()
+    actual = op.fake.live("ActualProductInstance", "mine", SHOP)
+    [shown] = [r for r in actual["status"]["resources"] if r["kind"] == "Deployment"]
+    assert "1 updated" in shown["message"], "a rollout that lasts shows its progress"
+    roll_out(op.fake)
+    mark = len(op.fake.writes)
+    op.settle()
+    assert condition(op.fake.live("Subscription", "mine", SHOP), "Ready")["status"] == "True"
+    assert op.fake.writes_since(mark), "a change of health is written at once"
 
 
 def test_a_new_release_in_range_reaches_the_running_instance() -> None:
@@ -157,12 +199,16 @@ def test_deleting_a_subscription_decommissions_its_instance() -> None:
 def test_every_stage_that_completes_has_an_event_and_nothing_else_does() -> None:
     op = Operator()
     ordered(op)
-    said = reasons(op.fake.events)
+    said = [f"{e['reason']}: {e['message']}" for e in op.fake.events]
     for reason in ("Planned", "Applied", "AllAvailable", "ObservedStable", "Subscribed"):
-        assert reason in said, said
-    assert "AutomaticApproval" not in said, "an automatic approval is nobody's decision"
+        assert any(line.startswith(reason) or f"{reason}: " in line for line in said), said
+    assert not any("AutomaticApproval" in line for line in said), "nobody's decision"
     subscription = [e for e in op.fake.events if e["involvedObject"]["kind"] == "Subscription"]
     assert len(subscription) == 2, "the stages of one pass are told in one Event"
+    instance = [
+        e for e in op.fake.events if e["involvedObject"]["kind"] == "DesiredProductInstance"
+    ]
+    assert [e["reason"] for e in instance] == ["Applied", "ObservedStable"], said
     assert "Selected" in subscription[0]["message"] and "Agreed" in subscription[0]["message"]
 
 

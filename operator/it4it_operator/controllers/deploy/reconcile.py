@@ -112,7 +112,7 @@ def reconcile_instance(ctx: Context, namespace: str, name: str) -> float | None:
         if dpi["metadata"].get("deletionTimestamp"):
             return _remove(ctx, dpi)
         _hold_finalizer(ctx, dpi)
-        w = StatusWriter(ctx, dpi, CONDITIONS)
+        w = StatusWriter(ctx, dpi, CONDITIONS, coalesce=True)
         try:
             spec = DesiredProductInstanceSpec.model_validate(dpi["spec"])
         except ValidationError as exc:
