@@ -109,7 +109,7 @@ def test_recovery_drills_have_the_shape_of_a_change_window_and_an_objective() ->
     ],
 )
 def test_a_recovery_policy_out_of_bounds_is_refused(recovery: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match="objectiveSeconds|objective_seconds"):
+    with pytest.raises(ValueError, match="objectiveSeconds"):
         OperatePolicy.model_validate({"recovery": recovery})
 
 
