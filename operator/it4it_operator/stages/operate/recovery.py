@@ -46,7 +46,8 @@ INVALID_DRILL_WINDOW = "InvalidDrillWindow"
 DRILL_STARTED = "RecoveryDrillStarted"
 DRILL_PASSED = "RecoveryDrillPassed"
 DRILL_FAILED = "RecoveryDrillFailed"
-"""The Events of a drill that started, passed or failed (a refused one: DRILL_REFUSED)."""
+DRILL_NOT_RUN = "RecoveryDrillRefused"
+"""The Events of a drill that started, passed, failed, or could not delete the pods."""
 FIELD = "spec.operate.recovery.drills"
 
 Workload = tuple[Mapping[str, Any], Sequence[Mapping[str, Any]]]
