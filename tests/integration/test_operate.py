@@ -1,6 +1,6 @@
 """Operate (IT4IT 5.7) on the real control plane: pods that fail after hand-over, a hand-edited
 Deployment, a fault on three instances, a maintenance window, a consumer's report, a runbook
-playbook that does not help, and a restart in the middle of a remediation.
+playbook that does not help, a restart in the middle of a remediation, and a recovery drill.
 
 Faults come from the dev cluster's KWOK stage: a pod annotated
 `kwok.it4it.dev/fail-after-seconds: "N"` turns Failed N seconds after it runs.
@@ -8,6 +8,7 @@ Faults come from the dev cluster's KWOK stage: a pod annotated
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -398,3 +399,59 @@ def test_a_restart_mid_remediation_runs_no_action_twice(
     assert len({t["message"] for t in started}) == len(started), "no attempt started twice"
     assert len(done["status"].get("actions") or []) <= done["status"].get("attempts", 0)
     assert len(incidents(cluster, namespace)) == 1, "no duplicate incident"
+
+
+def test_a_recovery_drill_replaces_the_pods_and_meets_its_objective(
+    cluster: Any, operator: OperatorProcess, namespace: str, offer_name: str
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    window = {
+        "days": [],
+        "start": (now - dt.timedelta(minutes=2)).strftime("%H:%M"),
+        "end": (now + dt.timedelta(minutes=30)).strftime("%H:%M"),
+        "timeZone": "UTC",
+    }
+    operate = {**FAST, "recovery": {"objectiveSeconds": 120, "drills": [window]}}
+    apply(cluster, release("guestbook-1-0-0", "1.0.0"), namespace=namespace)
+    apply(
+        cluster, offer(offer_name, namespace, audience={"namespaces": [namespace]}, operate=operate)
+    )
+    apply(
+        cluster, subscription("mine", offer_name, parameters={"replicas": 1}), namespace=namespace
+    )
+
+    def met() -> dict[str, Any] | None:
+        actual = get(cluster, "apinst", "mine", namespace)
+        recovery = (actual.get("status") or {}).get("recovery") or {}
+        return actual if recovery.get("met") is True else None
+
+    actual = eventually(
+        met,
+        timeout=180,
+        what="a recovery drill within its objective",
+        operator=operator,
+        show=lambda: get(cluster, "apinst", "mine", namespace).get("status"),
+    )
+    recovery = actual["status"]["recovery"]
+    assert recovery["drills"] == 1
+    assert 0 <= recovery["recoverySeconds"] <= 120
+    assert condition(actual, "RecoveryObjectiveMet")["status"] == "True"
+    assert condition(actual, "RecoveryObjectiveMet")["reason"] == "WithinObjective"
+    pods = items(cluster, "pods", namespace, "app=mine-web")
+    assert pods, "the Deployment brought its pod back"
+    # Every pod serving now was made after the drill deleted the one before it (a new UID).
+    assert all(p["metadata"]["creationTimestamp"] >= recovery["lastDrillAt"] for p in pods)
+    told = json.loads(
+        cluster.kubectl(
+            "get",
+            "events",
+            "-n",
+            namespace,
+            "--field-selector",
+            "involvedObject.kind=ActualProductInstance,involvedObject.name=mine",
+            "-o",
+            "json",
+        ).stdout
+    )["items"]
+    assert {"RecoveryDrillStarted", "RecoveryDrillPassed"} <= {e["reason"] for e in told}
+    assert incidents(cluster, namespace) == [], "a drill that met its objective raises nothing"

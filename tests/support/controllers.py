@@ -11,6 +11,7 @@ from it4it_operator.controllers.manager import Manager
 from it4it_operator.plugins.registry import load_plugins
 from it4it_operator.stages.deploy.deployer import deployer_objects
 from support.fake_kube import FakeKube
+from support.world import SHOP, TEAM, instance, namespace, release, roll_out
 
 START = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)  # a Monday
 
@@ -51,3 +52,21 @@ class Operator:
         self.manager.enqueue_all()
         self.settle()
         return self.fake.writes_since(mark)
+
+
+def deployed(op: Operator, **operate: Any) -> None:
+    """Instance `direct` of web 1.0.0 in shop, with `operate` as its spec.operate, rolled out
+    and handed over to Operate."""
+    body = instance()
+    if operate:
+        body["spec"]["operate"] = operate
+    op.apply(namespace(TEAM), namespace(SHOP), release("1.0.0"), body)
+    op.settle()
+    roll_out(op.fake)
+    op.settle()
+
+
+def later(op: Operator, seconds: float) -> list[tuple[str, str, str]]:
+    """Move the clock on and run what is due then (a resync); the writes it made."""
+    op.now += dt.timedelta(seconds=seconds)
+    return op.resync()

@@ -2,7 +2,8 @@
 
 Written by the operator only: the release in place, the inventory of applied objects with their
 health, drift against the desired model, the known errors that match, and what Operate's
-detection currently sees (symptoms with their clocks, suppressed detections, open incidents).
+detection currently sees (symptoms with their clocks, suppressed detections, open incidents) and
+the last recovery drill.
 The applied objects are owned by it, so deleting it garbage-collects them.
 """
 
@@ -85,6 +86,49 @@ class SuppressedDetections(ApiModel):
     change: int = Field(
         default=0, ge=0, description="Suppressed while a change was applied or observed."
     )
+    recovery_drill: int = Field(
+        default=0,
+        ge=0,
+        description="Suppressed while a recovery drill (spec.operate.recovery) had the "
+        "instance down on purpose.",
+    )
+
+
+class RecoveryDrillRecord(ApiModel):
+    """The last recovery drill of the instance (Ensure Disaster Recovery Objectives) and what
+    it measured; kept in status, so a restarted operator neither repeats nor forgets it."""
+
+    drills: int = Field(default=0, ge=0, description="How many drills have started here.")
+    last_drill_at: datetime | None = Field(
+        default=None, description="When the last drill started (its pods were deleted)."
+    )
+    window_start: datetime | None = Field(
+        default=None,
+        description="Start of the drill window occurrence the last drill belongs to: one drill "
+        "per occurrence.",
+    )
+    recovered_at: datetime | None = Field(
+        default=None,
+        description="When every workload was available again with new pods after the drill.",
+    )
+    recovery_seconds: int | None = Field(
+        default=None, ge=0, description="The measured recovery time: recoveredAt - lastDrillAt."
+    )
+    objective_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        description="The recovery time objective the last drill is judged against.",
+    )
+    met: bool | None = Field(
+        default=None,
+        description="True: recovered within the objective; False: not; absent while the drill "
+        "runs.",
+    )
+    refused: Text | None = Field(
+        default=None,
+        description="Why the last drill could not delete the pods (the API server's answer); "
+        "such a drill measured nothing.",
+    )
 
 
 class ActualProductInstanceStatus(StatusBase):
@@ -129,7 +173,8 @@ class ActualProductInstanceStatus(StatusBase):
     )
     suppressed: SuppressedDetections | None = Field(
         default=None,
-        description="Detections suppressed by maintenance windows and changes, counted.",
+        description="Detections suppressed by maintenance windows, changes and recovery drills, "
+        "counted.",
     )
     open_incidents: int | None = Field(
         default=None, ge=0, description="Incidents on this instance not yet Resolved or Closed."
@@ -137,6 +182,11 @@ class ActualProductInstanceStatus(StatusBase):
     maintenance_notice: datetime | None = Field(
         default=None,
         description="Start of the next maintenance window the subscribers were told about.",
+    )
+    recovery: RecoveryDrillRecord | None = Field(
+        default=None,
+        description="The last recovery drill (spec.operate.recovery) and its measured recovery "
+        "time against the objective.",
     )
     reapplied_for: Word | None = Field(
         default=None,

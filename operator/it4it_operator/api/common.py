@@ -296,8 +296,39 @@ class MaintenanceWindow(ChangeWindow):
     """A recurring maintenance window: detection is suppressed inside it, subscribers told."""
 
 
+class DrillWindow(ChangeWindow):
+    """A recurring window in which one recovery drill (a disaster simulation) may start."""
+
+
+class RecoveryPolicy(ApiModel):
+    """Ensure Disaster Recovery Objectives: scheduled drills that measure the recovery time.
+
+    Once in each occurrence of a drill window, when the instance is available, the operator
+    deletes the pods of its workloads (as the namespace's deployer, like a lost node would) and
+    measures how long the workloads take to be available again with new pods. Within
+    objectiveSeconds the drill passed; otherwise an Incident (RecoveryObjectiveMissed) is raised.
+    """
+
+    objective_seconds: int = Field(
+        ge=1,
+        le=86400,
+        description="Recovery time objective (RTO), in seconds (1..86400): how long the "
+        "instance may take, after its pods are lost, until every workload is available again "
+        "with new pods. A drill that takes longer raises an Incident.",
+    )
+    drills: list[DrillWindow] = Field(
+        default_factory=list,
+        max_length=16,
+        description="Recurring windows for recovery drills: one drill starts in each "
+        "occurrence of a window, as soon as the instance is available inside it. Breaches "
+        "detection sees while a drill runs are counted in status.suppressed.recoveryDrill, not "
+        "raised. Empty means no drill runs.",
+    )
+
+
 class OperatePolicy(ApiModel):
-    """How a running instance is operated: detection, remediation, maintenance windows."""
+    """How a running instance is operated: detection, remediation, maintenance windows and
+    disaster recovery drills."""
 
     remediation: RemediationPolicy = Field(
         default="Automatic",
@@ -327,6 +358,11 @@ class OperatePolicy(ApiModel):
         le=2592000,
         description="How long, in seconds, before a maintenance window starts subscribers are "
         "told about it.",
+    )
+    recovery: RecoveryPolicy | None = Field(
+        default=None,
+        description="Disaster recovery: the recovery time objective and the windows in which "
+        "drills check it; absent means no drill runs.",
     )
 
 

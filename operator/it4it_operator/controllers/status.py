@@ -1,10 +1,10 @@
 """One status write per reconcile, with an Event for every condition that changed.
 
 A controller records its stage verdicts (`Outcome`s) and status fields on a `StatusWriter`;
-`flush()` writes a merge patch only when something differs from what the API server holds, and
-posts one Event per condition transition to True or False with the condition's reason (Warning
-when a stage turned False); a stage still Unknown (under way) posts none. Conditions keep
-`lastTransitionTime` unless their status flips (api.conditions).
+`flush()` writes a merge patch of the fields that differ from what the API server holds (no
+write when none does), and posts one Event per condition transition to True or False with the
+condition's reason (Warning when a stage turned False); a stage still Unknown (under way) posts
+none. Conditions keep `lastTransitionTime` unless their status flips (api.conditions).
 """
 
 from __future__ import annotations
@@ -141,7 +141,10 @@ class StatusWriter:
         self.status["observedGeneration"] = self.generation
         written = False
         if self.status != self.before and not self._holds_wording():
-            patch = dict(self.status)
+            # Only the fields this pass changed: another controller writing other fields of
+            # the same status (Deploy and Operate both write the ActualProductInstance's) in
+            # the meantime keeps what it wrote.
+            patch = {k: v for k, v in self.status.items() if self.before.get(k) != v}
             patch.update({k: None for k in self.before if k not in self.status})
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("status of %s: %s", _name(self.obj), _changed(self.before, self.status))

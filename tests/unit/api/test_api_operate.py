@@ -88,6 +88,50 @@ def test_maintenance_windows_have_the_shape_of_a_change_window() -> None:
     )
 
 
+def test_recovery_drills_have_the_shape_of_a_change_window_and_an_objective() -> None:
+    drills = node("ServiceOffer", "spec", "operate", "recovery", "drills")
+    change = node("ServiceOffer", "spec", "fulfillment", "changeWindow")
+    assert drills["properties"].keys() == change["properties"].keys()
+    recovery = node("ServiceOffer", "spec", "operate", "recovery")
+    assert recovery["required"] == ["objectiveSeconds"]
+    assert recovery["properties"]["drills"]["maxItems"] == 16
+    objective = recovery["properties"]["objectiveSeconds"]
+    assert (objective["minimum"], objective["maximum"]) == (1, 86400)
+    assert OperatePolicy().recovery is None, "no drill unless the offer asks for one"
+
+
+@pytest.mark.parametrize(
+    "recovery",
+    [
+        pytest.param({"objectiveSeconds": 0}, id="an objective of zero seconds"),
+        pytest.param({"objectiveSeconds": 86401}, id="an objective over a day"),
+        pytest.param({"drills": []}, id="drills without an objective"),
+    ],
+)
+def test_a_recovery_policy_out_of_bounds_is_refused(recovery: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="objectiveSeconds"):
+        OperatePolicy.model_validate({"recovery": recovery})
+
+
+def test_the_instance_keeps_its_last_recovery_drill_in_status() -> None:
+    status = ActualProductInstanceStatus.model_validate(
+        {
+            "recovery": {
+                "drills": 3,
+                "lastDrillAt": "2026-01-10T02:00:00Z",
+                "windowStart": "2026-01-10T02:00:00Z",
+                "recoveredAt": "2026-01-10T02:00:40Z",
+                "recoverySeconds": 40,
+                "objectiveSeconds": 60,
+                "met": True,
+            },
+            "suppressed": {"recoveryDrill": 1},
+        }
+    )
+    assert status.recovery is not None and status.recovery.met is True
+    assert status.suppressed is not None and status.suppressed.recovery_drill == 1
+
+
 def test_support_may_name_a_resolver_group() -> None:
     group = node("ServiceOffer", "spec", "support", "resolverGroup")
     assert group["maxLength"] == 63 and group["pattern"].startswith("^[a-z0-9]")

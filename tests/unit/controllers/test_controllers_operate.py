@@ -8,26 +8,11 @@ import datetime as dt
 from typing import Any
 
 from it4it_operator.k8s.errors import ForbiddenError
-from support.controllers import Operator
+from support.controllers import Operator, deployed, later
 from support.fake_kube import condition
 from support.world import SHOP, TEAM, instance, namespace, release, roll_out
 
 INC = "Incident"
-
-
-def deployed(op: Operator, **operate: Any) -> None:
-    body = instance()
-    if operate:
-        body["spec"]["operate"] = operate
-    op.apply(namespace(TEAM), namespace(SHOP), release("1.0.0"), body)
-    op.settle()
-    roll_out(op.fake)
-    op.settle()
-
-
-def later(op: Operator, seconds: float) -> None:
-    op.now += dt.timedelta(seconds=seconds)
-    op.resync()
 
 
 def incidents(op: Operator) -> list[dict[str, Any]]:

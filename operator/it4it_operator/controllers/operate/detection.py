@@ -4,9 +4,10 @@ Gathers from the caches what the instance's workloads show (object health, the p
 current revisions, replicas, drift, the measured availability against the contract's SLA), lets
 `stages.operate.detect` name the symptoms and their breaches, and turns each breach into an
 Incident (source Detected), one open Incident per instance and symptom. While the instance is in
-a change (the Deploy stages judge it) or inside a maintenance window of its plan, a breach
-raises nothing and is counted on the instance instead. Runs on every change of the instance,
-its workloads and pods, and at the moment a symptom would breach: nothing is polled.
+a change (the Deploy stages judge it), inside a maintenance window of its plan or while a
+recovery drill has it down on purpose (`recovery`), a breach raises nothing and is counted on the
+instance instead. Runs on every change of the instance, its workloads and pods, and at the
+moment a symptom would breach or a drill is due: nothing is polled.
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ from it4it_operator.controllers.deploy.labels import (
     owner_reference,
 )
 from it4it_operator.controllers.operate.incidents import INCIDENT_KIND, notify, open_incidents
+from it4it_operator.controllers.operate.recovery import rehearse
 from it4it_operator.controllers.status import StatusWriter
 from it4it_operator.controllers.watches import RELEASE_NAMESPACE_LABEL
 from it4it_operator.k8s.errors import ConflictError
 from it4it_operator.stages.deploy.window import WindowError
-from it4it_operator.stages.operate.detect import detect
-from it4it_operator.stages.operate.maintenance import maintenance_state
+from it4it_operator.stages.operate.detect import RECOVERY_OBJECTIVE_MISSED, detect
+from it4it_operator.stages.operate.maintenance import MaintenanceState, maintenance_state
 from it4it_operator.stages.operate.priority import impact_of, priority, urgency_of
+from it4it_operator.stages.operate.recovery import Drill
 
 log = logging.getLogger(__name__)
 SYMPTOM_LABEL = "it4it.dev/symptom"
@@ -84,6 +87,7 @@ def detect_issues(ctx: Context, namespace: str, name: str) -> float | None:
         log.warning("maintenance windows of %s/%s: %s", namespace, name, exc)
         maintenance = None
     subscription = _subscription(ctx, dpi)
+    workloads = _workloads(ctx, actual)
     service = ((subscription or {}).get("status") or {}).get("serviceStatus") or {}
     contract = ((subscription or {}).get("status") or {}).get("contract") or {}
     sla = contract.get("sla") or {} if _measured_long_enough(contract, now) else {}
@@ -91,7 +95,7 @@ def detect_issues(ctx: Context, namespace: str, name: str) -> float | None:
         objects=(actual.get("status") or {}).get("resources") or [],
         pods=_pods(ctx, actual),
         drift=(actual.get("status") or {}).get("drift") or [],
-        workloads=_workloads(ctx, actual),
+        workloads=workloads,
         availability=service.get("availability"),
         sla=sla.get("availability"),
         thresholds=operate.detect.model_dump(by_alias=True),
@@ -99,18 +103,19 @@ def detect_issues(ctx: Context, namespace: str, name: str) -> float | None:
         previous=(actual.get("status") or {}).get("symptoms") or [],
     )
     w = StatusWriter(ctx, actual, ("Ready",))
+    drill = rehearse(ctx, actual, operate, w, workloads)
     suppressed = dict((actual.get("status") or {}).get("suppressed") or {})
-    observations = _carry_suppression(actual, seen.observations)
+    observations = _carry_suppression(actual, [*seen.observations, *drill.observations])
     opened = {_symptom_of(i) for i in open_incidents(ctx, namespace, name)}
-    for breach in seen.breaches:
+    for breach in [*seen.breaches, *drill.breaches]:
         symptom = breach["symptom"]
         if symptom in opened:
             continue
-        if maintenance is not None and maintenance.active:
+        if window := _suppressing(symptom, maintenance, drill):
             observed = observations[symptom]
             if not observed.get("suppressed"):
                 observed["suppressed"] = True
-                suppressed["maintenance"] = int(suppressed.get("maintenance") or 0) + 1
+                suppressed[window] = int(suppressed.get(window) or 0) + 1
             continue
         _raise_incident(ctx, actual, dpi, subscription, breach)
     w.update(symptoms=list(observations.values()) or None, suppressed=suppressed or None)
@@ -127,7 +132,19 @@ def detect_issues(ctx: Context, namespace: str, name: str) -> float | None:
             )
         w.update(maintenanceNotice=start)
     w.flush()
-    return _until(ctx, seen.recheck_at, maintenance.recheck_at if maintenance else None)
+    due = (seen.recheck_at, maintenance.recheck_at if maintenance else None, drill.recheck_at)
+    return _until(ctx, *due)
+
+
+def _suppressing(symptom: str, maintenance: MaintenanceState | None, drill: Drill) -> str | None:
+    """Why a breach is counted instead of raised (the status.suppressed key), or None: inside a
+    maintenance window, or while a recovery drill has the instance down on purpose. What the
+    drill itself found is raised: the drill was planned to find it."""
+    if symptom == RECOVERY_OBJECTIVE_MISSED:
+        return None
+    if maintenance is not None and maintenance.active:
+        return "maintenance"
+    return "recoveryDrill" if drill.under_way else None
 
 
 SLA_MEASURING_PERIOD = dt.timedelta(days=1)

@@ -23,12 +23,14 @@ class WindowError(ValueError):
 
 @dataclass(frozen=True)
 class WindowState:
-    """Whether the window is open at `now`; `next_open` (UTC) when it is closed."""
+    """Whether the window is open at `now`; `next_open` (UTC) when it is closed; while open,
+    when the occurrence open now `opened_at` and `closes_at`."""
 
     open: bool
     next_open: datetime | None
     message: str
     closes_at: datetime | None = None
+    opened_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ def window_state(window: Mapping[str, Any] | None, now: datetime) -> WindowState
                 None,
                 f"The change window ({parsed.text}) is open until {end:%Y-%m-%dT%H:%MZ}.",
                 closes_at=end,
+                opened_at=start,
             )
     next_open = min(start for start, _ in openings if start > now)
     return WindowState(

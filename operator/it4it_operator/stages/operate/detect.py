@@ -7,15 +7,19 @@ availability); this module names what it sees as a symptom class, remembers sinc
 the offer's `operate.detect` thresholds. One observation per symptom class: with the instance,
 the class is the Incident's dedup key.
 
-| symptom             | observed while                                 | breaches               |
-|---------------------|------------------------------------------------|------------------------|
-| ObjectMissing       | an applied object is Missing                   | at once                |
-| WorkloadUnavailable | availableReplicas < desired replicas           | after unavailableSec.  |
-| SlaBreached         | measured availability below the SLA target     | at once                |
-| PodFailed           | pods Failed within the last windowSeconds      | count >= failures      |
-| CrashLoopBackOff    | a container waits in CrashLoopBackOff          | after unavailableSec/2 |
-| PodRestarting       | a container restarted at least once            | restarts >= restarts   |
-| Drifted             | the live objects differ from the desired model | at once                |
+| symptom                 | observed while                               | breaches               |
+|-------------------------|----------------------------------------------|------------------------|
+| ObjectMissing           | an applied object is Missing                 | at once                |
+| WorkloadUnavailable     | availableReplicas < desired replicas         | after unavailableSec.  |
+| SlaBreached             | measured availability below the SLA target   | at once                |
+| PodFailed               | pods Failed within the last windowSeconds    | count >= failures      |
+| CrashLoopBackOff        | a container waits in CrashLoopBackOff        | after unavailableSec/2 |
+| PodRestarting           | a container restarted at least once          | restarts >= restarts   |
+| Drifted                 | live objects differ from the desired model   | at once                |
+| RecoveryObjectiveMissed | a recovery drill's pods are not back in time | at once                |
+
+RecoveryObjectiveMissed is observed by the recovery drill (`recovery`), not by `detect`: the
+drill's workloads were not available again within the offer's recovery time objective.
 
 Why CrashLoopBackOff waits half of unavailableSeconds: kubelet puts a container into back-off
 after its very first crash, for 10 s, so "at once" would raise an Incident for every single
@@ -47,6 +51,7 @@ POD_FAILED = "PodFailed"
 CRASH_LOOP_BACK_OFF = "CrashLoopBackOff"
 POD_RESTARTING = "PodRestarting"
 DRIFTED = "Drifted"
+RECOVERY_OBJECTIVE_MISSED = "RecoveryObjectiveMissed"
 SYMPTOMS = (
     OBJECT_MISSING,
     WORKLOAD_UNAVAILABLE,
@@ -55,8 +60,10 @@ SYMPTOMS = (
     CRASH_LOOP_BACK_OFF,
     POD_RESTARTING,
     DRIFTED,
+    RECOVERY_OBJECTIVE_MISSED,
 )
-"""Every symptom class, in the order observations are written to status."""
+"""Every symptom class, in the order observations are written to status. The recovery drill
+(`stages.operate.recovery`), not `detect`, observes RecoveryObjectiveMissed."""
 
 CRASH_LOOP_BRIDGE_SECONDS = 30
 """How long a restarted container may run before an open CrashLoopBackOff observation ends."""
@@ -244,7 +251,8 @@ def _restarts(
     return crash, restarting
 
 
-def _desired_and_available(workload: Mapping[str, Any]) -> tuple[int, int]:
+def desired_and_available(workload: Mapping[str, Any]) -> tuple[int, int]:
+    """How many replicas (a DaemonSet: scheduled pods) a workload wants and has available."""
     status = workload.get("status") or {}
     if "desiredNumberScheduled" in status:  # a DaemonSet
         return int(status["desiredNumberScheduled"] or 0), int(status.get("numberAvailable") or 0)
@@ -256,7 +264,7 @@ def _desired_and_available(workload: Mapping[str, Any]) -> tuple[int, int]:
 def _unavailable(workloads: Sequence[Mapping[str, Any]], limits: Thresholds) -> _Finding | None:
     short = []
     for workload in workloads:
-        desired, available = _desired_and_available(workload)
+        desired, available = desired_and_available(workload)
         if available < desired:
             name = f"{workload.get('kind') or 'Deployment'}/{dig(workload, 'metadata', 'name')}"
             short.append(f"{name} ({available} of {desired} available)")
@@ -337,7 +345,7 @@ def detect(
     breaches: list[dict[str, Any]] = []
     moments: list[datetime] = []
     for symptom in SYMPTOMS:
-        finding = findings[symptom]
+        finding = findings.get(symptom)
         if finding is None:
             continue
         first = min(since.get(symptom, now), now)

@@ -21,6 +21,7 @@ from it4it_operator.stages.operate.detect import (
     OBJECT_MISSING,
     POD_FAILED,
     POD_RESTARTING,
+    RECOVERY_OBJECTIVE_MISSED,
     SLA_BREACHED,
     WORKLOAD_UNAVAILABLE,
 )
@@ -37,11 +38,13 @@ DEFAULT_COURSE: Mapping[str, str] = {
     SLA_BREACHED: "Rollback",
     WORKLOAD_UNAVAILABLE: "Restart",
     POD_RESTARTING: "Restart",
+    RECOVERY_OBJECTIVE_MISSED: "Restart",
 }
 """The course of action for a symptom class no known defect explains; others are Manual.
 
 Reapply restores what is missing or changed; a release whose pods fail or loop is rolled back
-to the last known good one; pods that are stuck or keep restarting are restarted."""
+to the last known good one; pods that are stuck or keep restarting are restarted, and so are
+workloads that did not come back from a recovery drill in time."""
 
 
 @dataclass(frozen=True)

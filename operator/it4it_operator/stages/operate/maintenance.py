@@ -1,11 +1,11 @@
 """Perform Scheduled Maintenance (IT4IT 5.7.1): recurring maintenance windows of an instance.
 
 "The planned activity or maintenance is reviewed and scheduled." An offer's operate.maintenance
-lists recurring windows with the shape of a change window (days, start, end, timeZone), parsed
-and evaluated by Deploy's `window` module, so both kinds of window mean the same thing. While a
-window is active detection is suppressed (what maintenance does to pods is not an incident);
-subscribers are told once, `notice_seconds` before the next window starts. Windows that overlap
-or touch form one maintenance period.
+lists recurring windows with the shape of a change window (days, start, end, timeZone), read
+through `recurring` like recovery drill windows, so every kind of window means the same thing.
+While a window is active detection is suppressed (what maintenance does to pods is not an
+incident); subscribers are told once, `notice_seconds` before the next window starts. Windows
+that overlap or touch form one maintenance period.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from it4it_operator.stages.deploy.window import WindowError, WindowState, window_state
+from it4it_operator.stages.operate import recurring
 from it4it_operator.stages.release.wire import as_utc, format_time
 
-CHAIN_LIMIT = 16
-"""How many touching windows are followed to find where a maintenance period ends."""
+FIELD = "spec.operate.maintenance"
 
 
 @dataclass(frozen=True)
@@ -40,36 +39,6 @@ class MaintenanceState:
     message: str
 
 
-def _states(windows: Sequence[Mapping[str, Any]], at: datetime) -> list[WindowState]:
-    states = []
-    for index, window in enumerate(windows):
-        if not window:
-            continue  # an empty entry is no window, not one that is always open
-        try:
-            states.append(window_state(window, at))
-        except WindowError as error:
-            field = f"spec.operate.maintenance[{index}]"
-            raise WindowError(str(error).replace("spec.plan.changeWindow", field)) from None
-    return states
-
-
-def _period_end(windows: Sequence[Mapping[str, Any]], at: datetime) -> datetime | None:
-    """Where the maintenance period open at `at` ends (None when none is open)."""
-    end: datetime | None = None
-    moment = at
-    for _ in range(CHAIN_LIMIT):
-        closing = [s.closes_at for s in _states(windows, moment) if s.open and s.closes_at]
-        if not closing:
-            break
-        end = moment = max(closing)
-    return end
-
-
-def _next_start(windows: Sequence[Mapping[str, Any]], at: datetime) -> datetime | None:
-    starts = [s.next_open for s in _states(windows, at) if not s.open and s.next_open]
-    return min(starts) if starts else None
-
-
 def maintenance_state(
     windows: Sequence[Mapping[str, Any]] | None,
     now: datetime,
@@ -87,10 +56,10 @@ def maintenance_state(
         raise ValueError("now must be timezone-aware")
     windows = list(windows or [])
     now = as_utc(now)
-    active_until = _period_end(windows, now)
+    active_until = recurring.period_end(windows, now, FIELD)
     active = active_until is not None
-    next_start = _next_start(windows, active_until or now)
-    next_end = _period_end(windows, next_start) if next_start else None
+    next_start = recurring.next_start(windows, active_until or now, FIELD)
+    next_end = recurring.period_end(windows, next_start, FIELD) if next_start else None
     if active and active_until is not None:
         return MaintenanceState(
             True,

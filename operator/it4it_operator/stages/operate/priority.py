@@ -20,6 +20,7 @@ from it4it_operator.stages.operate.detect import (
     OBJECT_MISSING,
     POD_FAILED,
     POD_RESTARTING,
+    RECOVERY_OBJECTIVE_MISSED,
     SLA_BREACHED,
     WORKLOAD_UNAVAILABLE,
 )
@@ -51,12 +52,14 @@ URGENCY: Mapping[str, Level] = {
     WORKLOAD_UNAVAILABLE: "High",
     OBJECT_MISSING: "High",
     SLA_BREACHED: "High",
+    RECOVERY_OBJECTIVE_MISSED: "High",
     POD_FAILED: "Medium",
     CRASH_LOOP_BACK_OFF: "Medium",
     POD_RESTARTING: "Low",
     DRIFTED: "Low",
 }
-"""Urgency by symptom class; a symptom not listed (e.g. one a reporter saw) is Medium."""
+"""Urgency by symptom class; a symptom not listed (e.g. one a reporter saw) is Medium. A missed
+recovery objective is High: the instance is down past what the contract allows for a disaster."""
 _URGENCY_FOLDED = {symptom.lower(): level for symptom, level in URGENCY.items()}
 
 

@@ -81,6 +81,11 @@ def test_a_known_error_carries_its_summary_and_workaround() -> None:
         pytest.param("SlaBreached", "Rollback", id="a breached SLA is rolled back"),
         pytest.param("WorkloadUnavailable", "Restart", id="an unavailable workload is restarted"),
         pytest.param("PodRestarting", "Restart", id="restarting pods are restarted"),
+        pytest.param(
+            "RecoveryObjectiveMissed",
+            "Restart",
+            id="workloads not back from a recovery drill in time are restarted",
+        ),
         pytest.param("Slow", "Manual", id="anything else goes to a person"),
         pytest.param(None, "Manual", id="a reported incident without a symptom class"),
     ],

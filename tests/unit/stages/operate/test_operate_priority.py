@@ -60,6 +60,7 @@ def test_impact_of(subscriptions: int, sla: str | None, expected: str) -> None:
         pytest.param("WorkloadUnavailable", "High", id="an unavailable workload is urgent"),
         pytest.param("ObjectMissing", "High", id="a missing object is urgent"),
         pytest.param("SlaBreached", "High", id="a breached SLA is urgent"),
+        pytest.param("RecoveryObjectiveMissed", "High", id="a missed recovery objective is urgent"),
         pytest.param("PodFailed", "Medium", id="failing pods are of medium urgency"),
         pytest.param("CrashLoopBackOff", "Medium", id="a crash loop is of medium urgency"),
         pytest.param("PodRestarting", "Low", id="restarts are of low urgency"),
