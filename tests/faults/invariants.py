@@ -39,6 +39,7 @@ EVENT_CEILING = 40
 """Events per it4it object over the whole run, for its first generation ..."""
 EVENTS_PER_GENERATION = 4
 """... and this many more for each spec change after it."""
+MAJOR_LABEL = "it4it.dev/major"
 DONE_INCIDENT_PHASES = frozenset({"Resolved", "Closed"})
 
 
@@ -262,7 +263,8 @@ def incident_storm(
     per_instance: Counter[str] = Counter()
     found = []
     for incident in incidents:
-        per_instance[_instance_of(incident)] += 1
+        if not _major(incident):
+            per_instance[_instance_of(incident)] += 1
         phase = (incident.get("status") or {}).get("phase") or "Detected"
         if final and phase not in DONE_INCIDENT_PHASES:
             found.append(
@@ -281,11 +283,14 @@ def incident_storm(
 
 def incident_duplicates(incidents: Iterable[Obj]) -> list[Violation]:
     """Never two Incidents of one instance and symptom open at the same time: each one's
-    [firstSeen, resolvedAt or closedAt) is disjoint from the next one's (dedup by key)."""
+    [firstSeen, resolvedAt or closedAt) is disjoint from the next one's (dedup by key). A major
+    incident is the parent of several instances' incidents, not one of them."""
     spans: defaultdict[tuple[str, str], list[tuple[dt.datetime, dt.datetime | None, str]]]
     spans = defaultdict(list)
     for incident in incidents:
         status = incident.get("status") or {}
+        if _major(incident):
+            continue
         if not (first := _moment(status.get("firstSeen"))):
             continue
         ended = _moment(status.get("resolvedAt")) or _moment(status.get("closedAt"))
@@ -303,6 +308,11 @@ def incident_duplicates(incidents: Iterable[Obj]) -> list[Violation]:
                     )
                 )
     return found
+
+
+def _major(incident: Obj) -> bool:
+    labels = meta(incident).get("labels") or {}
+    return labels.get(MAJOR_LABEL) == "true" or bool((incident.get("status") or {}).get("major"))
 
 
 def _instance_of(incident: Obj) -> str:

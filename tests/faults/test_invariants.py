@@ -200,6 +200,10 @@ def test_two_incidents_of_one_symptom_open_at_once_are_a_duplicate() -> None:
     assert "i2" in found.detail.split(" opened while ")[1], found.detail
     other_instance = [*apart, incident("i4", "api", "Detected", seen="03:30")]
     assert inv.incident_duplicates(other_instance) == []
+    major = incident("major-web", "web", "Verifying", seen="03:30")
+    major["metadata"]["labels"] = {"it4it.dev/major": "true"}
+    assert inv.incident_duplicates([*apart, major]) == [], "a major incident is their parent"
+    assert inv.incident_storm([*apart, incident("i5", "web", "Resolved"), major]) == []
 
 
 def event(reason: str, count: int = 1, api_version: str = "it4it.dev/v1alpha1") -> dict[str, Any]:
