@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -75,9 +76,21 @@ class Context:
     plugins: PluginRegistry
     settings: Settings
     clock: Clock = field(default=utc_now)
-    held: dict[str, dt.datetime] = field(default_factory=dict)
-    """Since when a wording-only status change of each object (by UID) has been held back
-    (`StatusWriter.flush`); in memory only: a restart just holds it back once more."""
+    held: dict[str, float] = field(default_factory=dict)
+    """Since when (monotonic seconds) a wording-only status change of each object (by UID) has
+    been held back (`StatusWriter.flush`); in memory only: a restart holds it back once more."""
+    _holding: threading.local = field(default_factory=threading.local, repr=False)
+
+    def hold_for(self, seconds: float) -> None:
+        """The reconcile running in this thread held a write back: run it again in `seconds`."""
+        due = getattr(self._holding, "due", None)
+        self._holding.due = seconds if due is None else min(due, seconds)
+
+    def take_hold(self) -> float | None:
+        """When the reconcile that just ran in this thread must run again for what it held."""
+        due: float | None = getattr(self._holding, "due", None)
+        self._holding.due = None
+        return due
 
     def tenant(self, namespace: str) -> Kube:
         """The facade writing as the deployer of `namespace` (a release's objects go so)."""

@@ -60,13 +60,16 @@ class Manager:
             self.queue.add_after(key, self.ctx.settings.tally_seconds)
 
     def reconcile(self, key: Key) -> float | None:
+        self.ctx.take_hold()
         try:
-            return RECONCILERS[key.kind](self.ctx, key.namespace, key.name)
+            delay = RECONCILERS[key.kind](self.ctx, key.namespace, key.name)
         except NotFoundError as exc:
             # Deleted between the cache read and the write: its deletion event reconciles
             # whatever depends on it.
             log.info("%s: %s is gone", key, exc.what)
             return None
+        held = self.ctx.take_hold()  # a message held back is written by the pass after it
+        return held if delay is None or (held is not None and held < delay) else delay
 
     def enqueue_all(self) -> int:
         """Queue every object that has a controller (start-up and the safety resync)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,9 @@ from it4it_operator.stages.outcome import Outcome
 
 log = logging.getLogger(__name__)
 
+PROGRESS_REASONS = frozenset({"Progressing", "WaitingForAvailability", "Observing"})
+"""Ready reasons of an object whose rollout is under way: while one of them stands, a change of
+wording alone (the counts of a rollout) may wait (`StatusWriter._holds_wording`)."""
 RECONCILING = "Reconciling"
 STALLED = "Stalled"
 
@@ -123,15 +127,27 @@ class StatusWriter:
         return [e for e in self._events if e[0] != "Normal"] + [("Normal", normal[-1][1], told)]
 
     def _holds_wording(self) -> bool:
-        """Whether to hold back this write: only messages changed, and for less than
-        `wording_seconds` (the next pass of a progressing object writes them)."""
+        """Whether to hold back this write: the object is progressing (its Ready reason says
+        so), only messages changed, and less than `wording_seconds` ago; a person's decision
+        (an approval, a refusal) is never held. The pass is then asked to run again when the
+        wait ends (`Context.hold_for`), so a held message is always written unless something
+        else replaced it first."""
         uid = str(self.obj["metadata"].get("uid") or "")
         held, wait = self.ctx.held, self.ctx.settings.wording_seconds
-        if wait <= 0 or not uid or _wordless(self.status) != _wordless(self.before):
+        ready = conditions.get_condition(self.conditions, "Ready") or {}
+        progressing = ready.get("reason") in PROGRESS_REASONS
+        if (
+            wait <= 0
+            or not uid
+            or not progressing
+            or _wordless(self.status) != _wordless(self.before)
+        ):
             held.pop(uid, None)
             return False
-        since = held.setdefault(uid, self.ctx.clock())
-        if (self.ctx.clock() - since).total_seconds() < wait:
+        now = time.monotonic()
+        waited = now - held.setdefault(uid, now)
+        if waited < wait:
+            self.ctx.hold_for(wait - waited)
             return True
         del held[uid]
         return False

@@ -67,6 +67,16 @@ def test_the_subscription_controller_carries_the_requester_onto_its_instance() -
     assert "ann requested this change" in refused["message"]
 
 
+def test_an_approval_that_only_changes_the_wording_is_told_at_once() -> None:
+    op = Operator()
+    plan_hash = held(op, count=2)
+    op.apply(approval("by-bob", plan_hash, "bob"))
+    op.settle()
+    waiting = condition(op.fake.live("DesiredProductInstance", "direct", SHOP), "Approved")
+    assert waiting["reason"] == "AwaitingApproval", waiting
+    assert "bob" in waiting["message"], "a person's decision is never held back like progress"
+
+
 def test_a_rejection_stalls_the_instance_until_the_spec_changes() -> None:
     op = Operator()
     plan = held(op, count=2, groups=["ops", "security"])
