@@ -4,7 +4,9 @@ A controller records its stage verdicts (`Outcome`s) and status fields on a `Sta
 `flush()` writes a merge patch of the fields that differ from what the API server holds (no
 write when none does), and posts one Event per condition transition to True or False with the
 condition's reason (Warning when a stage turned False); a stage still Unknown (under way) posts
-none. Conditions keep `lastTransitionTime` unless their status flips (api.conditions).
+none. Conditions keep `lastTransitionTime` unless their status flips (api.conditions). While an
+object rolls out, a change of wording alone (a rollout's counts) waits up to `wording_seconds`
+and the pass runs again when the wait ends, so a quick rollout costs no write for its progress.
 """
 
 from __future__ import annotations

@@ -57,9 +57,10 @@ def detect_issues(ctx: Context, namespace: str, name: str) -> float | None:
     """Detect on one instance; returns seconds until a symptom would breach, or None."""
     actual = ctx.kube.get(API_VERSION, ACTUAL_KIND, name, namespace)
     dpi = ctx.kube.get(API_VERSION, DPI_KIND, name, namespace)
-    if actual is None or dpi is None or actual["metadata"].get("deletionTimestamp"):
+    if actual is None or dpi is None:
         return None
-    if dpi["metadata"].get("deletionTimestamp") or ctx.namespace_going(namespace):
+    going = [o["metadata"].get("deletionTimestamp") for o in (actual, dpi)]
+    if any(going) or ctx.namespace_going(namespace):
         return None  # being decommissioned: no Incident can (or should) be raised there
     status = dpi.get("status") or {}
     if not status.get("stablePlanHash") or status.get("stablePlanHash") != status.get("planHash"):

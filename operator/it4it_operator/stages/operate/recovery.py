@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from it4it_operator.api import conditions
 from it4it_operator.stages.deploy.window import WindowError
 from it4it_operator.stages.operate import recurring
 from it4it_operator.stages.operate.detect import RECOVERY_OBJECTIVE_MISSED, desired_and_available
@@ -78,8 +79,7 @@ class Drill:
 def _ready(pod: Mapping[str, Any]) -> bool:
     if dig(pod, "metadata", "deletionTimestamp"):
         return False
-    conditions = dig(pod, "status", "conditions") or []
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+    return conditions.is_true(dig(pod, "status", "conditions") or [], conditions.READY)
 
 
 def available(workloads: Sequence[Workload]) -> bool:
