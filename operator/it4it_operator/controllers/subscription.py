@@ -111,13 +111,17 @@ def _members(ctx: Context, sub: dict[str, Any], offer: dict[str, Any]) -> list[M
 
 def _request(ctx: Context, sub: dict[str, Any], member: Member) -> None:
     """Apply the member's DesiredProductInstance when it differs; it is created holding the
-    decommission finalizer (no second write), and one being deleted is left to finish."""
-    live = ctx.kube.get(API_VERSION, DPI_KIND, member.name, sub["metadata"]["namespace"])
+    decommission finalizer (no second write), and one being deleted is left to finish. Nothing
+    is created in a namespace being deleted: the API server would refuse it."""
+    namespace = sub["metadata"]["namespace"]
+    live = ctx.kube.get(API_VERSION, DPI_KIND, member.name, namespace)
     if live is not None and live["metadata"].get("deletionTimestamp"):
+        return
+    if live is None and ctx.namespace_going(namespace):
         return
     metadata: dict[str, Any] = {
         "name": member.name,
-        "namespace": sub["metadata"]["namespace"],
+        "namespace": namespace,
         "labels": {
             SUBSCRIPTION_LABEL: sub["metadata"]["name"],
             OFFER_LABEL: member.offer["metadata"]["name"],

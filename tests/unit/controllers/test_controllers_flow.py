@@ -182,6 +182,18 @@ def test_manual_approval_holds_until_an_approval_names_the_plan() -> None:
     assert condition(approval, "Ready")["reason"] == "Counted"
 
 
+def test_a_subscription_in_a_namespace_being_deleted_requests_no_instance() -> None:
+    op = Operator()
+    op.apply(namespace(TEAM), namespace(SHOP), release(), offer())
+    op.settle()
+    op.fake.edit("Namespace", SHOP, metadata={"deletionTimestamp": "2026-01-01T00:00:00Z"})
+    op.apply(subscription())
+    op.settle()
+    assert op.fake.live("DesiredProductInstance", "mine", SHOP) is None, (
+        "the API server refuses new objects in a terminating namespace"
+    )
+
+
 def test_deleting_a_subscription_decommissions_its_instance() -> None:
     op = Operator()
     ordered(op)
