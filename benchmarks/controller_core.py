@@ -92,6 +92,8 @@ class Target:
     operator_kubeconfig: Path
     audit_log: Path | None
     sizing: str
+    processes: dict[str, int] = dataclasses.field(default_factory=dict)
+    """The control plane's processes by component (local cluster only), for CPU accounting."""
 
     def kubectl(self, *args: str, input: str | None = None) -> str:
         try:
@@ -146,6 +148,7 @@ def local_cluster(directory: Path, count: int) -> Iterator[Target]:
             operator_kubeconfig=cluster.operator_kubeconfig,
             audit_log=directory / "logs" / "audit.log",
             sizing=f"local control plane, {nodes} KWOK nodes x {PODS_PER_NODE} pods",
+            processes=dict(cluster.pids),
         )
     finally:
         cluster.down()
@@ -181,6 +184,24 @@ def requests_by_verb(before: Scrape | None, after: Scrape | None) -> Counter[str
 
 
 # -- waiting ------------------------------------------------------------------------------------
+def cpu_seconds(processes: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user + system) each process has used so far, from /proc/PID/stat, and this
+    benchmark's own with the kubectl it ran: where the cores went, when two are shared by all."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for name, pid in processes.items():
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used[name] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    own = os.times()
+    used["benchmark+kubectl"] = own.user + own.system + own.children_user + own.children_system
+    return used
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: after[name] - before.get(name, 0.0) for name in after}
+
+
 def wait_for(
     what: str,
     progress: Callable[[], tuple[int, int]],
@@ -225,7 +246,7 @@ def direct_phase(target: Target, count: int, timeout: float) -> Phase:
     log(f"B0: {count} ConfigMaps + Deployments applied directly in {DIRECT_NS}")
     target.kubectl("create", "namespace", DIRECT_NS)
     docs = [doc for name in instance_names("web", count) for doc in workload(name)]
-    before, started = scrape(target), time.monotonic()
+    before, started, cpu = scrape(target), time.monotonic(), cpu_seconds(target.processes)
     target.apply(docs, DIRECT_NS)
 
     def available() -> tuple[int, int]:
@@ -233,7 +254,8 @@ def direct_phase(target: Target, count: int, timeout: float) -> Phase:
         return sum((d.get("status") or {}).get("availableReplicas") == 1 for d in deploys), count
 
     waited = wait_for("Deployments available", available, timeout, started=started)
-    phase = Phase(waited, requests_by_verb(before, scrape(target)))
+    spent = cpu_spent(cpu, cpu_seconds(target.processes))
+    phase = Phase(waited, requests_by_verb(before, scrape(target)), spent)
     log(f"B0: {waited.reached} after {waited.seconds:.0f} s; deleting {DIRECT_NS}")
     target.kubectl("delete", "namespace", DIRECT_NS, "--wait=false")
 
@@ -273,7 +295,8 @@ def subscription_phase(
     log(f"B1: {count} Subscriptions in {SUBS_NS}")
     names = set(instance_names("sub", count))
     before, opened = scrape(target), dt.datetime.now(dt.UTC)
-    started, peak = time.monotonic(), operator.rss_bytes()
+    processes = {**target.processes, "operator": operator.pid}
+    started, peak, cpu = time.monotonic(), operator.rss_bytes(), cpu_seconds(processes)
     target.apply([subscription(name) for name in sorted(names)], SUBS_NS)
     subs: list[dict[str, Any]] = []
 
@@ -287,6 +310,7 @@ def subscription_phase(
 
     waited = wait_for("Subscriptions Ready", ready, timeout, started=started)
     verbs = requests_by_verb(before, scrape(target))
+    spent = cpu_spent(cpu, cpu_seconds(processes))
     own = operator_requests(target.audit_log, opened, dt.datetime.now(dt.UTC))
     log(f"B1: {waited.reached} after {waited.seconds:.0f} s")
     seconds = [
@@ -294,7 +318,7 @@ def subscription_phase(
         for s in subs
         if (at := ready_at(s)) is not None
     ]
-    return Subscribed(waited, verbs, sorted(seconds), peak, own)
+    return Subscribed(waited, verbs, spent, sorted(seconds), peak, own)
 
 
 def idle_phase(target: Target) -> Idle:
@@ -352,12 +376,16 @@ def marginal_phase(target: Target, timeout: float) -> list[float]:
 
 # -- the run ------------------------------------------------------------------------------------
 def run(target: Target, results: Results, timeout: float, workdir: Path) -> None:
-    """Every phase in order, filling `results` as they finish."""
+    """Every phase in order, filling `results` as they finish. The operator logs at info level,
+    as the chart runs it (IT4IT_BENCH_DEBUG=1: debug, as the tests run it)."""
     results.sizing = target.sizing
     install_crds(target.kubeconfig)
     results.direct = direct_phase(target, results.count, timeout)
     env = {"IT4IT_RESYNC_SECONDS": "600"}
-    operator = OperatorProcess(target.operator_kubeconfig, workdir / "operator.log", env)
+    debug = os.environ.get("IT4IT_BENCH_DEBUG") == "1"
+    operator = OperatorProcess(
+        target.operator_kubeconfig, workdir / "operator.log", env, verbose=debug
+    )
     operator.start()
     try:
         publish_offer(target, operator)

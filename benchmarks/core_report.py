@@ -44,6 +44,7 @@ class Phase:
 
     waited: Waited
     verbs: Counter[str] | None
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by process in the phase
 
     def per(self, count: int, *, only_writes: bool) -> float | None:
         if self.verbs is None:
@@ -234,6 +235,17 @@ def latency_rows(r: Results) -> list[Row]:
     ]
 
 
+def cpu_note(label: str, phase: Phase | None) -> str | None:
+    """Where the cores went in a phase: CPU seconds by process, and their share of all."""
+    if phase is None or not phase.cpu:
+        return None
+    total = sum(phase.cpu.values())
+    spent = sorted(phase.cpu.items(), key=lambda kv: -kv[1])
+    shares = ", ".join(f"{name} {s:.0f} s ({s / total:.0%})" for name, s in spent if total)
+    wall = phase.waited.seconds
+    return f"{label} CPU seconds by process ({total:.0f} s in all over {wall:.0f} s): {shares}."
+
+
 def verb_note(label: str, phase: Phase | None) -> str:
     if phase is None or phase.verbs is None:
         return f"{label}: no apiserver metrics."
@@ -270,6 +282,9 @@ def standing_notes(r: Results, poll: float, idle: float, settle: float) -> Itera
     )
     yield verb_note("B0", r.direct)
     yield verb_note("B1", r.subscribed)
+    for label, phase in (("B0", r.direct), ("B1", r.subscribed)):
+        if note := cpu_note(label, phase):
+            yield note
     yield from operator_notes(r)
 
 

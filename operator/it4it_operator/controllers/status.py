@@ -5,8 +5,9 @@ A controller records its stage verdicts (`Outcome`s) and status fields on a `Sta
 write when none does), and posts one Event per condition transition to True or False with the
 condition's reason (Warning when a stage turned False); a stage still Unknown (under way) posts
 none. Conditions keep `lastTransitionTime` unless their status flips (api.conditions). While an
-object rolls out, a change of wording alone (a rollout's counts) waits up to `wording_seconds`
-and the pass runs again when the wait ends, so a quick rollout costs no write for its progress.
+object rolls out, a change of wording alone (a rollout's counts), and the first progress of an
+ActualProductInstance, wait up to `wording_seconds` and the pass runs again when the wait ends,
+so a quick rollout costs no write for its progress.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 PROGRESS_REASONS = frozenset({"Progressing", "WaitingForAvailability", "Observing"})
 """Ready reasons of an object whose rollout is under way: while one of them stands, a change of
-wording alone (the counts of a rollout) may wait (`StatusWriter._holds_wording`)."""
+wording alone (the counts of a rollout) may wait (`StatusWriter._holds_progress`)."""
 RECONCILING = "Reconciling"
 STALLED = "Stalled"
 
@@ -40,12 +41,22 @@ class StatusWriter:
     """Collects the next status of `obj`; the conditions named in `owned` come first, in order."""
 
     def __init__(
-        self, ctx: Context, obj: dict[str, Any], owned: Sequence[str], *, coalesce: bool = False
+        self,
+        ctx: Context,
+        obj: dict[str, Any],
+        owned: Sequence[str],
+        *,
+        coalesce: bool = False,
+        record: bool = False,
     ) -> None:
         """`coalesce`: the stages that turned True in one pass are told in one Event (the last
-        one's reason, every message), not one Event each; Warnings always stand alone."""
+        one's reason, every message), not one Event each; Warnings always stand alone.
+        `record`: the object is a record the operator keeps of what it observes (the
+        ActualProductInstance), recomputed on every pass: while its first rollout is under way,
+        its progress waits like wording does (`_holds_progress`)."""
         self.ctx = ctx
         self.coalesce = coalesce
+        self.record = record
         self.obj = obj
         # `before` is the cached status, read only; `status` the copy this pass changes.
         self.before: dict[str, Any] = {
@@ -128,21 +139,22 @@ class StatusWriter:
         told = "; ".join(f"{reason}: {message}" for _, reason, message in normal)
         return [e for e in self._events if e[0] != "Normal"] + [("Normal", normal[-1][1], told)]
 
-    def _holds_wording(self) -> bool:
+    def _holds_progress(self) -> bool:
         """Whether to hold back this write: the object is progressing (its Ready reason says
-        so), only messages changed, and less than `wording_seconds` ago; a person's decision
-        (an approval, a refusal) is never held. The pass is then asked to run again when the
-        wait ends (`Context.hold_for`), so a held message is always written unless something
-        else replaced it first."""
+        so), only messages changed (or, for a `record` never yet Ready, only its progress), and
+        less than `wording_seconds` ago; a pass with an Event to post is never held, so a
+        person's decision (an approval, a refusal) is told at once. The pass is then asked to
+        run again when the wait ends (`Context.hold_for`), so a held status is always written
+        unless something else replaced it first."""
         uid = str(self.obj["metadata"].get("uid") or "")
         held, wait = self.ctx.held, self.ctx.settings.wording_seconds
         ready = conditions.get_condition(self.conditions, "Ready") or {}
-        progressing = ready.get("reason") in PROGRESS_REASONS
         if (
             wait <= 0
             or not uid
-            or not progressing
-            or _wordless(self.status) != _wordless(self.before)
+            or self._events
+            or ready.get("reason") not in PROGRESS_REASONS
+            or not (self._first_rollout() or _wordless(self.status) == _wordless(self.before))
         ):
             held.pop(uid, None)
             return False
@@ -154,11 +166,17 @@ class StatusWriter:
         del held[uid]
         return False
 
+    def _first_rollout(self) -> bool:
+        """A record whose status has never said Ready=True: nobody has been told it runs, so
+        its progress (the inventory filling in) is not news until it is done or it lasts."""
+        ready = conditions.get_condition(self.before.get("conditions") or [], "Ready") or {}
+        return self.record and ready.get("status") != "True"
+
     def flush(self) -> bool:
         """Write the status if it changed and post the queued Events; True when written."""
         self.status["observedGeneration"] = self.generation
         written = False
-        if self.status != self.before and not self._holds_wording():
+        if self.status != self.before and not self._holds_progress():
             # Only the fields this pass changed: another controller writing other fields of
             # the same status (Deploy and Operate both write the ActualProductInstance's) in
             # the meantime keeps what it wrote.

@@ -84,22 +84,32 @@ class OperatorProcess:
         log: Path,
         env: dict[str, str] | None = None,
         user: str = audit.OPERATOR_USER,
+        *,
+        verbose: bool = True,
     ) -> None:
         self.kubeconfig, self.log, self.env = kubeconfig, log, dict(env or {})
         self.user = user
         """Whom the API server sees (what its audit log is read for)."""
+        self.verbose = verbose
+        """Debug logging (tests read it when they fail); off, it runs as the chart runs it."""
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         env = {**os.environ, "KUBECONFIG": str(self.kubeconfig), **self.env}
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "it4it_operator.cli", "run", "--verbose"],
+                [sys.executable, "-m", "it4it_operator.cli", "run"]
+                + (["--verbose"] if self.verbose else []),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=env,
                 start_new_session=True,
             )
+
+    @property
+    def pid(self) -> int:
+        """The operator's process id (0 before it started)."""
+        return self.proc.pid if self.proc else 0
 
     def kill(self) -> None:
         """SIGKILL: no clean shutdown, as when a node dies."""

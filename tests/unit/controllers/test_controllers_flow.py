@@ -68,10 +68,10 @@ def test_writes_per_subscription_stay_small() -> None:
     roll_out(op.fake)
     op.settle()
     writes = op.fake.writes_since(mark)
-    # the instance (apply, 2 status), its actual instance (apply, 2 status), the ConfigMap and
-    # the Deployment, the subscription's status twice (contract, Ready), and the offer's
-    # subscriber count
-    assert len(writes) == 11, writes
+    # the instance (apply, 2 status), its actual instance (apply, and one status once it runs:
+    # its progress waits), the ConfigMap and the Deployment, the subscription's status twice
+    # (contract, Ready), and the offer's subscriber count
+    assert len(writes) == 10, writes
 
 
 def test_a_burst_of_subscriptions_is_counted_by_their_offer_in_one_write() -> None:
@@ -111,6 +111,28 @@ def test_a_rollout_s_progress_alone_is_written_only_once_it_lasts() -> None:
     op.settle()
     assert condition(op.fake.live("Subscription", "mine", SHOP), "Ready")["status"] == "True"
     assert op.fake.writes_since(mark), "a change of health is written at once"
+
+
+def test_an_actual_instance_tells_its_first_rollout_once_it_runs_or_once_it_lasts() -> None:
+    op = Operator(settings=Settings(tally_seconds=0, wording_seconds=0.5))
+    op.apply(namespace(TEAM), namespace(SHOP), release(), offer(), subscription())
+    op.settle()
+    actual = op.fake.live("ActualProductInstance", "mine", SHOP)
+    assert not actual.get("status"), "a rollout just started is not news yet"
+    time.sleep(0.6)
+    op.settle()
+    actual = op.fake.live("ActualProductInstance", "mine", SHOP)
+    assert condition(actual, "Ready")["reason"] == "Progressing", "a rollout that lasts is shown"
+    # A quick first rollout: one status write, when it runs.
+    quick = Operator(settings=Settings(tally_seconds=0, wording_seconds=60))
+    quick.apply(namespace(TEAM), namespace(SHOP), release(), offer(), subscription())
+    quick.settle()
+    roll_out(quick.fake)
+    quick.settle()
+    actual = quick.fake.live("ActualProductInstance", "mine", SHOP)
+    assert condition(actual, "Ready")["status"] == "True"
+    written = [w for w in quick.fake.writes if w[1] == "ActualProductInstance" and w[2] == "status"]
+    assert len(written) == 1, written
 
 
 def test_a_new_release_in_range_reaches_the_running_instance() -> None:

@@ -134,7 +134,7 @@ def record_actual(
 ) -> None:
     """Write what runs onto the ActualProductInstance's status (only when it changed); its
     Ready condition says whether what runs is healthy, with an Event when that changes."""
-    w = StatusWriter(ctx, actual, ("Ready",))
+    w = StatusWriter(ctx, actual, ("Ready",), record=True)
     history = (actual.get("status") or {}).get("healthHistory") or []
     if history or seen.health != "Progressing":
         # Every up/down transition, as this writer sees it (the Subscription's availability
