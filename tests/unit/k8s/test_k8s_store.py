@@ -38,6 +38,24 @@ def test_managed_fields_are_not_kept() -> None:
     assert "managedFields" not in store.get("ns", "a")["metadata"]
 
 
+def test_stored_objects_share_their_keys_and_short_strings() -> None:
+    store = Store()
+    for name in ("a", "b"):
+        # Parsed separately, as two watch events are: equal strings, distinct objects.
+        store.upsert(json.loads(json.dumps(obj(name, 1, app="web" + "-shop"))))
+    a, b = store.get("ns", "a"), store.get("ns", "b")
+    assert a is not None and b is not None
+    labels = {"app": "web-shop"}
+    assert a["metadata"] == {
+        "name": "a",
+        "namespace": "ns",
+        "resourceVersion": "1",
+        "labels": labels,
+    }
+    assert a["metadata"]["labels"]["app"] is b["metadata"]["labels"]["app"]
+    assert next(iter(a["metadata"])) is next(iter(b["metadata"])), "one 'name' key for both"
+
+
 def test_an_index_follows_a_label_change() -> None:
     store = Store(indexers={"app": by_app})
     store.upsert(obj("a", 1, app="web"))
