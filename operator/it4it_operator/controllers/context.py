@@ -48,9 +48,10 @@ class Settings:
     """An offer counts its subscribers this long after a subscription changes: a burst of
     1,000 new subscriptions is a few writes of the count, not 1,000."""
     wording_seconds: float = 5.0
-    """A status whose messages alone changed (a rollout's counts, say) is written at most this
-    long after the first such change, so a rollout that finishes sooner costs no write for its
-    progress; any change of a status, reason, phase or field is written at once."""
+    """A status whose messages alone changed (a rollout's counts, say), and an
+    ActualProductInstance's first rollout, are written at most this long after the first such
+    change, so a rollout that finishes sooner costs no write for its progress; anything else (a
+    condition turning True or False, a phase, a field, an Event) is written at once."""
 
     @classmethod
     def from_env(cls) -> Settings:
