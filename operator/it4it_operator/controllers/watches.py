@@ -17,7 +17,7 @@ from it4it_operator import GROUP, VERSION
 from it4it_operator.controllers.deploy.labels import INSTANCE_LABEL, SUBSCRIPTION_LABEL
 from it4it_operator.controllers.queue import Key
 from it4it_operator.k8s.cache import Watch
-from it4it_operator.k8s.store import Change, Obj, trim_namespace, trim_pod
+from it4it_operator.k8s.store import Change, Obj, trim_namespace, trim_pod, trim_replicaset
 
 RELEASE, OFFER, SUBSCRIPTION = "ProductRelease", "ServiceOffer", "Subscription"
 DPI, APPROVAL, ACTUAL, NAMESPACE, INCIDENT = (
@@ -127,7 +127,7 @@ def watches(managed: Iterable[tuple[str, str]], namespace: str | None = None) ->
     }
     children = [Watch(group, kind, **labelled) for group, kind in sorted(managed)]  # type: ignore[arg-type]
     extra = [
-        Watch("apps", "ReplicaSet", "v1", **labelled),  # type: ignore[arg-type]
+        Watch("apps", "ReplicaSet", "v1", trim=trim_replicaset, **labelled),  # type: ignore[arg-type]
         Watch("", "Pod", "v1", trim=trim_pod, **labelled),  # type: ignore[arg-type]
         # Every ServiceAccount, not only the instances': a namespace's deployer (the identity
         # a release is applied as) is read from here, and its arrival wakes the instances.

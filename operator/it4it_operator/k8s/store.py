@@ -92,6 +92,19 @@ def trim_pod(obj: Obj) -> Obj:
     }
 
 
+def trim_replicaset(obj: Obj) -> Obj:
+    """A Deployment's ReplicaSet without its pod template: Validate and Detect read only its
+    owner, revision and pod-template-hash (to find the current revision's pods), and the
+    template is most of the object. A ReplicaSet a release applies itself keeps its spec (drift
+    is judged against it)."""
+    trimmed = trim_metadata(obj)
+    owners = trimmed["metadata"].get("ownerReferences") or []
+    spec = trimmed.get("spec")
+    if not isinstance(spec, dict) or not any(o.get("kind") == "Deployment" for o in owners):
+        return trimmed
+    return {**trimmed, "spec": {k: v for k, v in spec.items() if k != "template"}}
+
+
 def trim_namespace(obj: Obj) -> Obj:
     meta = obj.get("metadata") or {}
     kept = ("name", "uid", "resourceVersion", "labels", "deletionTimestamp")

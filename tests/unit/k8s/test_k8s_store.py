@@ -12,7 +12,7 @@ from it4it_operator.k8s.errors import (
     UnavailableError,
     api_error,
 )
-from it4it_operator.k8s.store import Store, trim_pod
+from it4it_operator.k8s.store import Store, trim_pod, trim_replicaset
 
 
 def obj(name: str, rv: int, **labels: str) -> dict[str, Any]:
@@ -96,6 +96,27 @@ def test_a_pod_keeps_only_what_health_reads() -> None:
     trimmed = trim_pod(pod)
     assert "spec" not in trimmed and "podIP" not in trimmed["status"]
     assert trimmed["status"]["containerStatuses"] == [{"restartCount": 0}]
+
+
+def test_a_deployment_s_replicaset_is_kept_without_its_pod_template() -> None:
+    template = {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "w"}]}}
+    spec = {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "template": template}
+    owned = {
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": "web-5d4f",
+            "labels": {"pod-template-hash": "5d4f"},
+            "annotations": {"deployment.kubernetes.io/revision": "2"},
+            "ownerReferences": [{"kind": "Deployment", "name": "web", "uid": "u1"}],
+        },
+        "spec": spec,
+        "status": {"replicas": 1},
+    }
+    kept = trim_replicaset(owned)
+    assert kept["spec"] == {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}}
+    assert kept["metadata"] == owned["metadata"] and kept["status"] == {"replicas": 1}
+    own = {**owned, "metadata": {"name": "direct"}}
+    assert trim_replicaset(own)["spec"] == spec, "a release's own ReplicaSet is judged for drift"
 
 
 def test_api_errors_are_typed_by_status_with_their_field_causes() -> None:
