@@ -78,8 +78,8 @@ class Context:
     settings: Settings
     clock: Clock = field(default=utc_now)
     held: dict[str, float] = field(default_factory=dict)
-    """Since when (monotonic seconds) a wording-only status change of each object (by UID) has
-    been held back (`StatusWriter.flush`); in memory only: a restart holds it back once more."""
+    """Since when (monotonic seconds) a status change of each object (by UID) has been held
+    back (`StatusWriter._holds_progress`); in memory only: a restart holds it back once more."""
     _holding: threading.local = field(default_factory=threading.local, repr=False)
 
     def hold_for(self, seconds: float) -> None:

@@ -19,7 +19,7 @@ from it4it_operator.controllers.context import Context
 from it4it_operator.controllers.deploy import reconcile_instance
 from it4it_operator.controllers.operate.detection import detect_issues
 from it4it_operator.controllers.operate.incidents import reconcile_incident
-from it4it_operator.controllers.queue import Key, WorkQueue
+from it4it_operator.controllers.queue import Key, WorkQueue, sooner
 from it4it_operator.controllers.watches import RECONCILED, dependents, tallies
 from it4it_operator.k8s.errors import NotFoundError
 from it4it_operator.k8s.store import Change
@@ -68,8 +68,8 @@ class Manager:
             # whatever depends on it.
             log.info("%s: %s is gone", key, exc.what)
             return None
-        held = self.ctx.take_hold()  # a message held back is written by the pass after it
-        return held if delay is None or (held is not None and held < delay) else delay
+        # A status held back is written by the pass after it.
+        return sooner(delay, self.ctx.take_hold())
 
     def enqueue_all(self) -> int:
         """Queue every object that has a controller (start-up and the safety resync)."""

@@ -33,6 +33,12 @@ class Key(NamedTuple):
 Reconcile = Callable[[Key], float | None]
 """Reconciles one object; returns seconds until it wants another pass, or None."""
 
+
+def sooner(a: float | None, b: float | None) -> float | None:
+    """The earlier of two requeue delays, None meaning never."""
+    return min(a, b) if a is not None and b is not None else (a if b is None else b)
+
+
 BACKOFF_BASE, BACKOFF_MAX = 0.5, 60.0
 
 

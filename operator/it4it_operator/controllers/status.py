@@ -148,7 +148,7 @@ class StatusWriter:
         unless something else replaced it first."""
         uid = str(self.obj["metadata"].get("uid") or "")
         held, wait = self.ctx.held, self.ctx.settings.wording_seconds
-        ready = conditions.get_condition(self.conditions, "Ready") or {}
+        ready = self.condition("Ready") or {}
         if (
             wait <= 0
             or not uid

@@ -28,6 +28,7 @@ from it4it_operator.controllers.context import Context
 from it4it_operator.controllers.deploy import fulfillment, inspection, planning
 from it4it_operator.controllers.deploy.decommission import decommission
 from it4it_operator.controllers.deploy.labels import ACTUAL_KIND, DPI_KIND, FINALIZER
+from it4it_operator.controllers.queue import sooner
 from it4it_operator.controllers.status import RECONCILING, STALLED, StatusWriter, not_ready
 from it4it_operator.k8s.errors import ForbiddenError, InvalidError
 from it4it_operator.stages.deploy.deployer import deployer_missing_message
@@ -54,11 +55,6 @@ def _until(ctx: Context, moment: dt.datetime | None) -> float | None:
     if moment is None:
         return None
     return max(1.0, (moment - ctx.clock()).total_seconds())
-
-
-def _sooner(a: float | None, b: float | None) -> float | None:
-    """The earlier of two delays, None meaning never."""
-    return min(a, b) if a is not None and b is not None else (a if b is None else b)
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -289,9 +285,9 @@ def _reconcile(p: Pass) -> float | None:
             if not window.open:
                 p.w.set(Outcome.false(FULFILLED, "OutsideChangeWindow", window.message))
                 p.not_ready("OutsideChangeWindow", window.message, "WaitingForWindow")
-                return _sooner(_until(p.ctx, window.next_open), expiry)
+                return sooner(_until(p.ctx, window.next_open), expiry)
         if (wait := _holding_refusal(p, plan_hash)) is not None:
-            return _sooner(wait, expiry)
+            return sooner(wait, expiry)
         if not _deployer_ready(p):
             return expiry  # the deployer ServiceAccount's arrival wakes it
         _fulfill(p, planned, rolled_back)
